@@ -1,0 +1,437 @@
+//! The token cache (SPEC §5): one private JSON file per profile, written atomically, keyed by the
+//! profile's identity, and a per-profile lock so parallel cold calls make one request.
+//!
+//! Reading a cache entry touches nothing but this directory: no secret, no keyring, no socket.
+//! Every problem with a cache file (corrupt, foreign, wrong owner, unreadable) means "no entry";
+//! a directory that cannot be written means "no caching". Neither is ever fatal.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::oauth;
+use crate::vlog;
+
+const FORMAT: &str = "tokfetch-token-cache";
+const VERSION: u32 = 1;
+const SUFFIX: &str = ".token.json";
+/// A cache file is a few hundred bytes; anything much larger is not ours.
+const MAX_FILE: u64 = 256 * 1024;
+
+/// What a cached token was issued for. Change any part and the token is not reused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub provider: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub tenant: Option<String>,
+    pub scope: Option<String>,
+    pub params: Vec<(String, String)>,
+}
+
+impl Identity {
+    pub fn of(profile: &Profile) -> Identity {
+        let mut params = Vec::with_capacity(profile.params.len() + 1);
+        if let Some(a) = &profile.audience {
+            params.push(("audience".to_string(), a.clone()));
+        }
+        params.extend(profile.params.iter().cloned());
+        Identity {
+            provider: profile.kind().name().to_string(),
+            token_url: profile.endpoint.url.clone(),
+            client_id: profile.client_id.clone(),
+            tenant: profile.tenant().map(str::to_string),
+            scope: profile.scope.clone(),
+            params,
+        }
+    }
+}
+
+/// A cached token.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub access_token: Zeroizing<String>,
+    /// Unix seconds.
+    pub expires_at: u64,
+    pub scope: Option<String>,
+    pub refresh_token: Option<Zeroizing<String>>,
+}
+
+impl Entry {
+    pub fn remaining(&self, now: u64) -> u64 {
+        self.expires_at.saturating_sub(now)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    format: String,
+    version: u32,
+    identity: Identity,
+    access_token: String,
+    expires_at: u64,
+    scope: Option<String>,
+    refresh_token: Option<String>,
+}
+
+impl Drop for OnDisk {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.access_token.zeroize();
+        if let Some(r) = &mut self.refresh_token {
+            r.zeroize();
+        }
+    }
+}
+
+/// The cache directory.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// The held per-profile lock; released when dropped (or when the process dies).
+pub struct Lock {
+    _file: File,
+}
+
+impl Cache {
+    /// `$TOKFETCH_CACHE_DIR`, else `<cache dir>/tokfetch`.
+    pub fn locate() -> Option<Cache> {
+        let dir = std::env::var_os("TOKFETCH_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| dirs::cache_dir().map(|d| d.join("tokfetch")))?;
+        Some(Cache { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn file(&self, profile: &str) -> PathBuf {
+        self.dir.join(format!("{profile}{SUFFIX}"))
+    }
+
+    /// The cached entry for `profile`, if there is a usable one for this identity.
+    pub fn load(&self, profile: &str, identity: &Identity) -> Option<Entry> {
+        let path = self.file(profile);
+        let bytes = match read_private(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                vlog!("cache: no cached token for `{profile}`");
+                return None;
+            }
+            Err(e) => {
+                vlog!("cache: ignoring {}: {e}", path.display());
+                return None;
+            }
+        };
+        let disk: OnDisk = match serde_json::from_slice(&bytes) {
+            Ok(d) => d,
+            Err(_) => {
+                vlog!(
+                    "cache: ignoring {}: not a tokfetch cache file",
+                    path.display()
+                );
+                return None;
+            }
+        };
+        if disk.format != FORMAT || disk.version != VERSION {
+            vlog!(
+                "cache: ignoring {}: other format or version",
+                path.display()
+            );
+            return None;
+        }
+        if &disk.identity != identity {
+            vlog!(
+                "cache: cached token for `{profile}` was issued for a different profile configuration"
+            );
+            return None;
+        }
+        if !oauth::is_b64token(&disk.access_token) {
+            vlog!("cache: ignoring {}: invalid token", path.display());
+            return None;
+        }
+        Some(Entry {
+            access_token: Zeroizing::new(disk.access_token.clone()),
+            expires_at: disk.expires_at,
+            scope: disk.scope.clone(),
+            refresh_token: disk.refresh_token.clone().map(Zeroizing::new),
+        })
+    }
+
+    /// Write the entry atomically (temp file + rename), file mode 0600, directory 0700.
+    pub fn store(&self, profile: &str, identity: &Identity, entry: &Entry) -> io::Result<()> {
+        self.ensure_dir()?;
+        let disk = OnDisk {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            identity: identity.clone(),
+            access_token: entry.access_token.to_string(),
+            expires_at: entry.expires_at,
+            scope: entry.scope.clone(),
+            refresh_token: entry.refresh_token.as_ref().map(|r| r.to_string()),
+        };
+        let json = Zeroizing::new(serde_json::to_vec(&disk).map_err(io::Error::other)?);
+        let tmp = self.dir.join(format!(
+            ".{profile}{SUFFIX}.{}.{}.tmp",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        ));
+        let result = (|| {
+            let mut f = private_options().write(true).create_new(true).open(&tmp)?;
+            f.write_all(&json)?;
+            fs::rename(&tmp, self.file(profile))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn ensure_dir(&self) -> io::Result<()> {
+        if self.dir.is_dir() {
+            return Ok(());
+        }
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(&self.dir)
+    }
+
+    /// Take the per-profile lock, waiting until `deadline`. `Ok(None)` when the cache directory
+    /// cannot hold a lock file (tokfetch then works without the cache).
+    pub fn lock(&self, profile: &str, deadline: Instant) -> Result<Option<Lock>> {
+        if let Err(e) = self.ensure_dir() {
+            vlog!(
+                "cache: cannot create {}: {e}; not caching",
+                self.dir.display()
+            );
+            return Ok(None);
+        }
+        let path = self.dir.join(format!("{profile}.lock"));
+        let file = match private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                vlog!("cache: cannot open {}: {e}; not caching", path.display());
+                return Ok(None);
+            }
+        };
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    if started.elapsed() > Duration::from_millis(5) {
+                        vlog!(
+                            "cache: waited {} ms for another tokfetch fetching `{profile}`",
+                            started.elapsed().as_millis()
+                        );
+                    }
+                    return Ok(Some(Lock { _file: file }));
+                }
+                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::Error(e)) => {
+                    vlog!(
+                        "cache: cannot lock {}: {e}; continuing without the lock",
+                        path.display()
+                    );
+                    return Ok(None);
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Failure::network(format!(
+                    "timed out waiting for another tokfetch to finish fetching a token for `{profile}` (lock {})",
+                    path.display()
+                ))
+                .hint("raise --timeout, or use --no-cache to fetch without the cache"));
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(25));
+        }
+    }
+
+    /// Forget the cached token of `profile`; `false` when there was none.
+    pub fn remove(&self, profile: &str) -> io::Result<bool> {
+        match fs::remove_file(self.file(profile)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Forget every cached token in the directory; returns how many were removed.
+    /// Lock files stay: removing one another process holds would break mutual exclusion.
+    pub fn clear(&self) -> io::Result<usize> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut n = 0;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(SUFFIX) && !name.starts_with('.') {
+                fs::remove_file(entry.path())?;
+                n += 1;
+            } else if name.ends_with(".tmp") && name.contains(SUFFIX) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Options for our files: created 0600, and never through a symlink.
+fn private_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    o
+}
+
+/// Read a cache file, refusing one that is not a regular file owned by us and private to us:
+/// in a shared `$TOKFETCH_CACHE_DIR` another user could otherwise plant a token.
+fn read_private(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
+    let mut f = private_options().read(true).open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return Err(io::Error::other("not a regular cache file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me || meta.mode() & 0o077 != 0 {
+            return Err(io::Error::other(
+                "owned by another user or readable by others",
+            ));
+        }
+    }
+    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> Identity {
+        Identity {
+            provider: "oauth2".into(),
+            token_url: "https://idp/t".into(),
+            client_id: "c".into(),
+            tenant: None,
+            scope: Some("s".into()),
+            params: vec![],
+        }
+    }
+
+    fn entry(token: &str) -> Entry {
+        Entry {
+            access_token: Zeroizing::new(token.into()),
+            expires_at: 2_000_000_000,
+            scope: None,
+            refresh_token: Some(Zeroizing::new("rt".into())),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_checks_identity() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cache = Cache {
+            dir: tmp.path().join("c"),
+        };
+        cache.store("p", &identity(), &entry("tok")).expect("store");
+        let got = cache.load("p", &identity()).expect("hit");
+        assert_eq!(got.access_token.as_str(), "tok");
+        assert_eq!(got.refresh_token.as_deref().map(String::as_str), Some("rt"));
+        let mut other = identity();
+        other.scope = Some("t".into());
+        assert!(cache.load("p", &other).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cache = Cache {
+            dir: tmp.path().join("c"),
+        };
+        cache.store("p", &identity(), &entry("tok")).expect("store");
+        let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode() & 0o777).ok();
+        assert_eq!(mode(&cache.dir), Some(0o700));
+        assert_eq!(mode(&cache.file("p")), Some(0o600));
+        fs::set_permissions(cache.file("p"), fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert!(
+            cache.load("p", &identity()).is_none(),
+            "world-readable file must be ignored"
+        );
+    }
+
+    #[test]
+    fn garbage_is_ignored() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cache = Cache {
+            dir: tmp.path().to_path_buf(),
+        };
+        for junk in [&b""[..], b"{", b"{\"format\":\"x\"}", b"\x00\xff"] {
+            let mut f = private_options()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(cache.file("p"))
+                .expect("write");
+            f.write_all(junk).expect("write");
+            assert!(cache.load("p", &identity()).is_none());
+        }
+    }
+
+    #[test]
+    fn clear_removes_tokens_but_not_locks() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cache = Cache {
+            dir: tmp.path().to_path_buf(),
+        };
+        cache.store("a", &identity(), &entry("x")).expect("store");
+        cache.store("b", &identity(), &entry("y")).expect("store");
+        let _lock = cache
+            .lock("a", Instant::now() + Duration::from_secs(1))
+            .expect("lock")
+            .expect("lock file");
+        fs::write(tmp.path().join("unrelated.json"), b"{}").expect("write");
+        assert_eq!(cache.clear().expect("clear"), 2);
+        assert!(tmp.path().join("a.lock").exists());
+        assert!(tmp.path().join("unrelated.json").exists());
+        assert!(!cache.remove("a").expect("remove"));
+    }
+}

@@ -1,0 +1,195 @@
+//! The command line, and nothing else: clap definitions from which help, the man page and the
+//! shell completions are all generated.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::output::Format;
+
+const EXAMPLES: &str = "\
+Examples:
+  tokfetch get onepassword-eu
+  curl -H \"$(tokfetch header andopen)\" https://api.andopen.co/
+  tokfetch get andopen -o curl | curl -K - https://api.andopen.co/
+  tokfetch exec corp -- ./deploy.sh          # token in $TOKFETCH_TOKEN, never on argv
+  printf '%s' \"$SECRET\" | tokfetch secret set corp";
+
+/// Fetch OAuth 2.0 client-credentials tokens for named profiles.
+///
+/// Profiles live in a TOML config; their secrets in the OS keyring or, on CI, in environment
+/// variables. Tokens are cached privately until shortly before they expire, so repeated calls
+/// cost no network round trip.
+#[derive(Debug, Parser)]
+#[command(name = "tokfetch", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]
+    #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+
+    /// Say what tokfetch does, on stderr (secrets and tokens are never shown)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print nothing but errors: no hints, no notes
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a valid token for a profile
+    Get(GetArgs),
+    /// Print `Authorization: Bearer <token>` (same as `get -o header`)
+    Header(HeaderArgs),
+    /// Run a command with the token in its environment, never on its command line
+    Exec(ExecArgs),
+    /// Store, delete or check a profile's secrets
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// List profiles: provider, endpoint, secrets present, cached token's remaining lifetime
+    Profiles(ProfilesArgs),
+    /// Manage the token cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Print shell completions
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Flags shared by `get`, `header` and `exec`.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// Neither read nor write the token cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Fetch a new token even if a cached one is still valid, then cache it
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Reuse a cached token only if it stays valid at least this long
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub min_ttl: u64,
+
+    /// Give up on the whole fetch, all attempts included, after this long
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = Format::Raw)]
+    pub output: Format,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HeaderArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    /// Environment variable to put the token in
+    #[arg(long, value_name = "VAR", default_value = "TOKFETCH_TOKEN")]
+    pub env: String,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// The command to run, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// A secret field of a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FieldArg {
+    /// The OAuth client secret (every provider)
+    #[value(name = "client_secret")]
+    ClientSecret,
+    /// The &Open API key (andopen only)
+    #[value(name = "api_key")]
+    ApiKey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Store a secret in the OS keyring, read from a hidden prompt or from stdin
+    Set {
+        /// Profile the secret belongs to
+        profile: String,
+
+        /// Which secret
+        #[arg(long, value_enum, default_value_t = FieldArg::ClientSecret)]
+        field: FieldArg,
+
+        /// Secrets are never accepted as arguments (they would show in `ps` and shell history)
+        #[arg(hide = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        refused: Vec<OsString>,
+    },
+    /// Remove a profile's secret(s) from the OS keyring
+    Delete {
+        /// Profile the secret belongs to
+        profile: String,
+
+        /// Which secret [default: all of the profile's]
+        #[arg(long, value_enum)]
+        field: Option<FieldArg>,
+    },
+    /// Report which secrets are present and where they come from (never their values)
+    Status {
+        /// Only this profile [default: all]
+        profile: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// One JSON array instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Forget cached tokens (of one profile, or all)
+    Clear {
+        /// Only this profile [default: all]
+        profile: Option<String>,
+    },
+}
+
+/// The clap command, for generating completions and the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        super::command().debug_assert();
+    }
+}

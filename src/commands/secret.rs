@@ -1,0 +1,215 @@
+//! `tokfetch secret set|delete|status`: the OS keyring side of SPEC §4.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use zeroize::Zeroizing;
+
+use super::{emit, note};
+use crate::cli::{FieldArg, SecretCommand};
+use crate::config::{Chosen, Config, Profile};
+use crate::error::{Failure, Result};
+use crate::keystore;
+use crate::secret::{self, Field, Presence, Secret, Source};
+
+/// Longest secret accepted on stdin; anything larger is a mistake (a file piped by accident).
+const MAX_SECRET: u64 = 64 * 1024;
+
+pub fn run(config: &Config, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SecretCommand::Set {
+            profile,
+            field,
+            refused,
+        } => set(config, &profile, field.into(), !refused.is_empty()),
+        SecretCommand::Delete { profile, field } => delete(config, &profile, field.map(Into::into)),
+        SecretCommand::Status { profile } => status(config, profile.as_deref()),
+    }
+}
+
+impl From<FieldArg> for Field {
+    fn from(f: FieldArg) -> Self {
+        match f {
+            FieldArg::ClientSecret => Field::ClientSecret,
+            FieldArg::ApiKey => Field::ApiKey,
+        }
+    }
+}
+
+/// The profile, checked to have `field`.
+fn profile_with<'c>(config: &'c Config, name: &str, field: Field) -> Result<&'c Profile> {
+    let profile = config.profile(name, Chosen::Argument)?;
+    if !profile.kind().secret_fields().contains(&field) {
+        return Err(Failure::usage(format!(
+            "profile `{name}` (provider {}) has no {}; only andopen profiles use an api_key",
+            profile.kind().name(),
+            field.name()
+        )));
+    }
+    Ok(profile)
+}
+
+fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow::Result<ExitCode> {
+    if had_argument {
+        // Deliberately not echoing what was given: it is probably the secret.
+        return Err(Failure::usage(
+            "secrets are never taken from command-line arguments (ps and shell history would show them)",
+        )
+        .hint(format!(
+            "pipe it in: printf '%s' \"$SECRET\" | tokfetch secret set {name}{}",
+            field_flag(field)
+        ))
+        .hint("or run the command in a terminal and type it at the hidden prompt")
+        .into());
+    }
+    let profile = profile_with(config, name, field)?;
+    let value = read_secret(profile, field)?;
+    keystore::set(&profile.name, field, &value).map_err(|e| {
+        Failure::credentials(format!("cannot store the secret in the OS keyring: {e}")).hint(
+            format!(
+                "on a machine without a keyring (CI), set {} in the environment instead",
+                secret::conventional_env(&profile.name, field)
+            ),
+        )
+    })?;
+    note(&format!(
+        "stored {} of profile `{}` in the OS keyring",
+        field.name(),
+        profile.name
+    ));
+    if let Some((_, source)) = secret::from_env(profile, field) {
+        note(&format!(
+            "note: {source} is set and takes precedence over the keyring"
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn field_flag(field: Field) -> &'static str {
+    match field {
+        Field::ClientSecret => "",
+        Field::ApiKey => " --field api_key",
+    }
+}
+
+/// From a hidden prompt (typed twice) on a terminal, else all of stdin minus one trailing newline.
+fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
+    let stdin = std::io::stdin();
+    let value = if stdin.is_terminal() {
+        let prompt = format!("{} for profile `{}`: ", field.name(), profile.name);
+        let first = Zeroizing::new(
+            rpassword::prompt_password(&prompt)
+                .map_err(|e| Failure::usage(format!("cannot read from the terminal: {e}")))?,
+        );
+        let again = Zeroizing::new(
+            rpassword::prompt_password("again, to confirm: ")
+                .map_err(|e| Failure::usage(format!("cannot read from the terminal: {e}")))?,
+        );
+        if *first != *again {
+            return Err(Failure::usage("the two entries differ; nothing was stored"));
+        }
+        first
+    } else {
+        let mut buf = Zeroizing::new(Vec::new());
+        stdin
+            .lock()
+            .take(MAX_SECRET + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure::usage(format!("cannot read the secret from stdin: {e}")))?;
+        if buf.len() as u64 > MAX_SECRET {
+            return Err(Failure::usage(format!(
+                "stdin holds more than {} KiB; that is not a secret",
+                MAX_SECRET / 1024
+            )));
+        }
+        let text = std::str::from_utf8(&buf)
+            .map_err(|_| Failure::usage("the secret on stdin is not UTF-8"))?;
+        let text = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(text);
+        Zeroizing::new(text.to_string())
+    };
+    if value.is_empty() {
+        return Err(Failure::usage("empty secret; nothing was stored"));
+    }
+    if value.contains(['\n', '\r', '\0']) {
+        return Err(Failure::usage(
+            "the secret contains a line break or NUL; nothing was stored",
+        ));
+    }
+    Ok(Secret::new(value.to_string()))
+}
+
+fn delete(config: &Config, name: &str, field: Option<Field>) -> anyhow::Result<ExitCode> {
+    let profile = match field {
+        Some(f) => profile_with(config, name, f)?,
+        None => config.profile(name, Chosen::Argument)?,
+    };
+    let fields: Vec<Field> = match field {
+        Some(f) => vec![f],
+        None => profile.kind().secret_fields().to_vec(),
+    };
+    for f in fields {
+        let removed = keystore::delete(&profile.name, f)
+            .map_err(|e| Failure::credentials(format!("cannot reach the OS keyring: {e}")))?;
+        if removed {
+            note(&format!(
+                "deleted {} of profile `{}` from the OS keyring",
+                f.name(),
+                profile.name
+            ));
+        } else {
+            note(&format!(
+                "no {} of profile `{}` in the OS keyring",
+                f.name(),
+                profile.name
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
+    let profiles: Vec<&Profile> = match name {
+        Some(n) => vec![config.profile(n, Chosen::Argument)?],
+        None => config.profiles.values().collect(),
+    };
+    let mut out = String::new();
+    let mut keyring_ok = true;
+    let mut missing = false;
+    for profile in profiles {
+        out.push_str(&format!("{} ({})\n", profile.name, profile.kind().name()));
+        for &field in profile.kind().secret_fields() {
+            let presence = secret::presence(profile, field, keyring_ok);
+            let conventional = secret::conventional_env(&profile.name, field);
+            let line = match &presence {
+                Presence::Found(Source::Keyring) => "keyring".to_string(),
+                Presence::Found(src) => src.to_string(),
+                Presence::Missing => {
+                    missing = true;
+                    format!(
+                        "missing (tokfetch secret set {}{}, or set ${conventional})",
+                        profile.name,
+                        field_flag(field)
+                    )
+                }
+                Presence::Unknown(why) => {
+                    keyring_ok = false;
+                    missing = true;
+                    format!(
+                        "not in the environment; keyring unavailable ({why}); set ${conventional}"
+                    )
+                }
+            };
+            out.push_str(&format!("  {:<14}{line}\n", format!("{}:", field.name())));
+        }
+    }
+    if let (true, Some(name)) = (missing, name) {
+        // A failing command keeps stdout empty; the report still reaches the terminal.
+        eprint!("{out}");
+        return Err(Failure::credentials(format!("profile `{name}` is missing a secret")).into());
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,31 @@
+//! `-v` and `-q`: what tokfetch says on stderr besides the requested output.
+//!
+//! Verbose lines never carry a secret or a token: callers pass only redacted values.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn init(verbose: bool, quiet: bool) {
+    VERBOSE.store(verbose, Ordering::Relaxed);
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Print a `-v` line to stderr (`tokfetch: …`).
+#[macro_export]
+macro_rules! vlog {
+    ($($arg:tt)*) => {
+        if $crate::log::verbose() {
+            eprintln!("tokfetch: {}", format_args!($($arg)*));
+        }
+    };
+}

@@ -1,0 +1,135 @@
+//! The output formats of `get` (SPEC §2): raw, json, header, curl config, shell `export`.
+
+use serde::Serialize;
+
+use crate::secret::Secret;
+use crate::time;
+use crate::token::Token;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The token and a newline
+    Raw,
+    /// One JSON object: access_token, token_type, expires_in, expires_at, scope, profile
+    Json,
+    /// `Authorization: Bearer <token>`
+    Header,
+    /// A curl config for `curl -K -`: the headers an API call needs
+    Curl,
+    /// `export TOKFETCH_TOKEN='<token>'`, for eval
+    Env,
+}
+
+#[derive(Serialize)]
+struct Json<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: Option<u64>,
+    expires_at: Option<String>,
+    scope: Option<&'a str>,
+    profile: &'a str,
+}
+
+/// Render `token` for `profile`. `api_key` is given for &Open's `curl` output, which needs it.
+pub fn render(
+    format: Format,
+    token: &Token,
+    profile: &str,
+    api_key: Option<&Secret>,
+    now: u64,
+) -> String {
+    let t = token.access_token.as_str();
+    match format {
+        Format::Raw => format!("{t}\n"),
+        Format::Header => format!("Authorization: Bearer {t}\n"),
+        Format::Env => format!("export TOKFETCH_TOKEN='{t}'\n"),
+        Format::Curl => {
+            let mut out = format!("header = \"Authorization: Bearer {t}\"\n");
+            if let Some(k) = api_key {
+                out.push_str(&format!(
+                    "header = \"x-api-key: {}\"\n",
+                    curl_quote(k.expose())
+                ));
+            }
+            out
+        }
+        Format::Json => {
+            let j = Json {
+                access_token: t,
+                token_type: "Bearer",
+                expires_in: token.expires_at.map(|at| at.saturating_sub(now)),
+                expires_at: token.expires_at.map(time::rfc3339),
+                scope: token.scope.as_deref(),
+                profile,
+            };
+            // Serialising plain strings and numbers cannot fail.
+            let mut s = serde_json::to_string(&j).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+/// Escape for the inside of a double-quoted curl config value.
+fn curl_quote(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use zeroize::Zeroizing;
+
+    use super::*;
+
+    fn token(expires_at: Option<u64>) -> Token {
+        Token {
+            access_token: Zeroizing::new("abc.def".to_string()),
+            expires_at,
+            scope: Some("openid".into()),
+        }
+    }
+
+    #[test]
+    fn text_formats() {
+        let t = token(None);
+        assert_eq!(render(Format::Raw, &t, "p", None, 0), "abc.def\n");
+        assert_eq!(
+            render(Format::Header, &t, "p", None, 0),
+            "Authorization: Bearer abc.def\n"
+        );
+        assert_eq!(
+            render(Format::Env, &t, "p", None, 0),
+            "export TOKFETCH_TOKEN='abc.def'\n"
+        );
+        assert_eq!(
+            render(Format::Curl, &t, "p", None, 0),
+            "header = \"Authorization: Bearer abc.def\"\n"
+        );
+        let k = Secret::new("k\"\\1".into());
+        assert_eq!(
+            render(Format::Curl, &t, "p", Some(&k), 0),
+            "header = \"Authorization: Bearer abc.def\"\nheader = \"x-api-key: k\\\"\\\\1\"\n"
+        );
+    }
+
+    #[test]
+    fn json_has_every_field() {
+        let out = render(
+            Format::Json,
+            &token(Some(1_795_377_406)),
+            "p",
+            None,
+            1_795_377_006,
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["access_token"], "abc.def");
+        assert_eq!(v["token_type"], "Bearer");
+        assert_eq!(v["expires_in"], 400);
+        assert_eq!(v["expires_at"], "2026-11-22T19:56:46Z");
+        assert_eq!(v["scope"], "openid");
+        assert_eq!(v["profile"], "p");
+        let out = render(Format::Json, &token(None), "p", None, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert!(v["expires_in"].is_null() && v["expires_at"].is_null());
+    }
+}

@@ -1,0 +1,229 @@
+//! Secrets (SPEC §4): a type that never prints itself, and the sources a profile's secrets come
+//! from, in order: the profile's `*_env` variable, `TOKFETCH_<PROFILE>_<FIELD>`, the OS keyring.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::keystore;
+
+/// A secret value. No `Display`; `Debug` is redacted; the memory is zeroed on drop.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(Zeroizing::new(value))
+    }
+
+    /// The value itself, for the one place it must go (a request, the keyring).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// The secret fields a profile can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    ClientSecret,
+    ApiKey,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::ClientSecret => "client_secret",
+            Field::ApiKey => "api_key",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "client_secret" => Some(Field::ClientSecret),
+            "api_key" => Some(Field::ApiKey),
+            _ => None,
+        }
+    }
+
+    fn env_suffix(self) -> &'static str {
+        match self {
+            Field::ClientSecret => "CLIENT_SECRET",
+            Field::ApiKey => "API_KEY",
+        }
+    }
+
+    /// The config key that names an environment variable for this field.
+    pub fn env_key(self) -> &'static str {
+        match self {
+            Field::ClientSecret => "client_secret_env",
+            Field::ApiKey => "api_key_env",
+        }
+    }
+}
+
+/// `TOKFETCH_<PROFILE>_<FIELD>`, the profile upper-cased with anything outside `[A-Z0-9]` as `_`.
+pub fn conventional_env(profile: &str, field: Field) -> String {
+    let mangled: String = profile
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_uppercase();
+            if c.is_ascii_uppercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("TOKFETCH_{mangled}_{}", field.env_suffix())
+}
+
+/// Where a secret was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The variable named by the profile's `*_env` key.
+    NamedEnv(String),
+    /// `TOKFETCH_<PROFILE>_<FIELD>`.
+    ConventionalEnv(String),
+    Keyring,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::NamedEnv(v) | Source::ConventionalEnv(v) => write!(f, "env ${v}"),
+            Source::Keyring => f.write_str("keyring"),
+        }
+    }
+}
+
+/// The environment variables to look at for a field, in order.
+pub fn env_candidates(profile: &Profile, field: Field) -> Vec<Source> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(named) = profile.env_override(field) {
+        out.push(Source::NamedEnv(named.to_string()));
+    }
+    out.push(Source::ConventionalEnv(conventional_env(
+        &profile.name,
+        field,
+    )));
+    out
+}
+
+/// A secret from the environment, if one of the field's variables is set and non-empty.
+/// (CI systems expand an undefined secret to an empty string; that counts as not set.)
+pub fn from_env(profile: &Profile, field: Field) -> Option<(Secret, Source)> {
+    env_candidates(profile, field).into_iter().find_map(|src| {
+        let (Source::NamedEnv(var) | Source::ConventionalEnv(var)) = &src else {
+            return None;
+        };
+        let value = Zeroizing::new(std::env::var(var).ok()?);
+        if value.is_empty() {
+            None
+        } else {
+            Some((Secret::new(value.to_string()), src))
+        }
+    })
+}
+
+/// The secret for `field`, from the first source that has it; exit 4 when none does.
+pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
+    if let Some(found) = from_env(profile, field) {
+        return Ok(found);
+    }
+    let conventional = conventional_env(&profile.name, field);
+    match keystore::get(&profile.name, field) {
+        Ok(Some(secret)) => Ok((secret, Source::Keyring)),
+        Ok(None) => Err(missing(profile, field, &conventional)),
+        Err(e) => Err(Failure::credentials(format!(
+            "no {} for profile `{}` in the environment, and the OS keyring is unavailable: {e}",
+            field.name(),
+            profile.name
+        ))
+        .hint(format!(
+            "on a machine without a keyring (CI), set {conventional} in the environment"
+        ))),
+    }
+}
+
+fn missing(profile: &Profile, field: Field, conventional: &str) -> Failure {
+    let mut vars = String::new();
+    if let Some(named) = profile.env_override(field) {
+        vars.push_str(&format!("${named} ({}) or ", field.env_key()));
+    }
+    vars.push_str(&format!("${conventional}"));
+    let flag = match field {
+        Field::ClientSecret => String::new(),
+        Field::ApiKey => " --field api_key".to_string(),
+    };
+    Failure::credentials(format!(
+        "no {} for profile `{}`: not in {vars} nor in the OS keyring",
+        field.name(),
+        profile.name
+    ))
+    .hint(format!(
+        "store it in the keyring: tokfetch secret set {}{flag}",
+        profile.name
+    ))
+    .hint(format!("or (CI) set {conventional} in the environment"))
+}
+
+/// Where a field's secret would come from right now, without revealing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    Found(Source),
+    Missing,
+    /// Not in the environment, and the keyring could not be asked.
+    Unknown(String),
+}
+
+/// Look for `field` of `profile` in every source, in order. With `keyring` false (the keyring
+/// already failed once in this run), the keyring is not asked again.
+pub fn presence(profile: &Profile, field: Field, keyring: bool) -> Presence {
+    if let Some((_, source)) = from_env(profile, field) {
+        return Presence::Found(source);
+    }
+    if !keyring {
+        return Presence::Unknown("keyring unavailable".to_string());
+    }
+    match keystore::get(&profile.name, field) {
+        Ok(Some(_)) => Presence::Found(Source::Keyring),
+        Ok(None) => Presence::Missing,
+        Err(e) => Presence::Unknown(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conventional_names_follow_the_spec() {
+        assert_eq!(
+            conventional_env("onepassword-eu", Field::ClientSecret),
+            "TOKFETCH_ONEPASSWORD_EU_CLIENT_SECRET"
+        );
+        assert_eq!(
+            conventional_env("andopen", Field::ApiKey),
+            "TOKFETCH_ANDOPEN_API_KEY"
+        );
+        assert_eq!(
+            conventional_env("a.b_c-9", Field::ClientSecret),
+            "TOKFETCH_A_B_C_9_CLIENT_SECRET"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new("hunter2".to_string());
+        assert_eq!(format!("{s:?}"), "Secret(redacted)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+}
