@@ -139,40 +139,37 @@ pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
         return Ok(found);
     }
     let conventional = conventional_env(&profile.name, field);
+    let mut vars = String::new();
+    if let Some(named) = profile.env_override(field) {
+        vars.push_str(&format!("${named} ({}) nor ", field.env_key()));
+    }
+    vars.push_str(&format!("${conventional}"));
+    let set_cmd = format!("tokfetch secret set {}{}", profile.name, field_flag(field));
     match keystore::get(&profile.name, field) {
         Ok(Some(secret)) => Ok((secret, Source::Keyring)),
-        Ok(None) => Err(missing(profile, field, &conventional)),
-        Err(e) => Err(Failure::credentials(format!(
-            "no {} for profile `{}` in the environment, and the OS keyring is unavailable: {e}",
+        Ok(None) => Err(Failure::credentials(format!(
+            "no {} for profile `{}`: neither {vars} is set, nor does the OS keyring hold one; run `{set_cmd}` or set {conventional}",
             field.name(),
             profile.name
         ))
-        .hint(format!(
-            "on a machine without a keyring (CI), set {conventional} in the environment"
-        ))),
+        .hint(format!("store it in the OS keyring: {set_cmd}"))
+        .hint(format!("or, on CI, set {conventional} in the environment"))),
+        Err(e) => Err(Failure::credentials(format!(
+            "no {} for profile `{}`: neither {vars} is set, and the OS keyring is unavailable ({e}); on a machine without a keyring (CI), set {conventional}",
+            field.name(),
+            profile.name
+        ))
+        .hint(format!("export {conventional}=… (from your CI's secret store)"))
+        .hint(format!("or, where a keyring runs, store it: {set_cmd}"))),
     }
 }
 
-fn missing(profile: &Profile, field: Field, conventional: &str) -> Failure {
-    let mut vars = String::new();
-    if let Some(named) = profile.env_override(field) {
-        vars.push_str(&format!("${named} ({}) or ", field.env_key()));
+/// ` --field api_key` where the field is not the default one.
+pub fn field_flag(field: Field) -> &'static str {
+    match field {
+        Field::ClientSecret => "",
+        Field::ApiKey => " --field api_key",
     }
-    vars.push_str(&format!("${conventional}"));
-    let flag = match field {
-        Field::ClientSecret => String::new(),
-        Field::ApiKey => " --field api_key".to_string(),
-    };
-    Failure::credentials(format!(
-        "no {} for profile `{}`: not in {vars} nor in the OS keyring",
-        field.name(),
-        profile.name
-    ))
-    .hint(format!(
-        "store it in the keyring: tokfetch secret set {}{flag}",
-        profile.name
-    ))
-    .hint(format!("or (CI) set {conventional} in the environment"))
 }
 
 /// Where a field's secret would come from right now, without revealing it.

@@ -10,7 +10,7 @@ use crate::cli::{FieldArg, SecretCommand};
 use crate::config::{Chosen, Config, Profile};
 use crate::error::{Failure, Result};
 use crate::keystore;
-use crate::secret::{self, Field, Presence, Secret, Source};
+use crate::secret::{self, Field, Presence, Secret, Source, field_flag};
 
 /// Longest secret accepted on stdin; anything larger is a mistake (a file piped by accident).
 const MAX_SECRET: u64 = 64 * 1024;
@@ -83,13 +83,6 @@ fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow:
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn field_flag(field: Field) -> &'static str {
-    match field {
-        Field::ClientSecret => "",
-        Field::ApiKey => " --field api_key",
-    }
 }
 
 /// From a hidden prompt (typed twice) on a terminal, else all of stdin minus one trailing newline.

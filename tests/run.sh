@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md documents it: unit and integration tests, the real
+# Secret Service tests (inside a private D-Bus session with an unlocked gnome-keyring), and the
+# oidc-provider conformance test (node + npm). Prerequisites are installed by .ci/run on CI;
+# on a workstation, this script says what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "tests/run.sh: missing: ${missing[*]}" >&2
+  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm" >&2
+  exit 1
+fi
+
+if [[ -f tests/oidc/package-lock.json ]]; then
+  if [[ ! -d tests/oidc/node_modules ]] || [[ tests/oidc/package-lock.json -nt tests/oidc/node_modules ]]; then
+    npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+  fi
+fi
+
+# Build first, outside the D-Bus session, so compile time does not count against anything.
+cargo test --all-targets --no-run --locked
+
+# A private session bus and an unlocked keyring; `--include-ignored` runs the tests that need
+# them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service).
+export TOKFETCH_TEST_SECRET_SERVICE=1
+exec dbus-run-session -- sh -c '
+  echo -n "tokfetch-test-unlock" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  sleep 0.5
+  cargo test --all-targets --locked -- --include-ignored
+'

@@ -1,0 +1,221 @@
+//! Test support: a clean-environment command builder for the tokfetch binary, strict loopback
+//! token servers per provider, and a check that no test secret ever appears in anything the
+//! binary prints.
+#![allow(dead_code)]
+
+pub mod providers;
+pub mod server;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Every secret the suite uses. Each run's stdout and stderr are checked for all of them.
+pub const CLIENT_SECRET: &str = "cs-S3cr3t/Value+xyz";
+pub const AWKWARD_SECRET: &str = "aaa/;&:é";
+pub const API_KEY: &str = "ak-9f8e7d6c5b4a3210";
+pub const OTHER_SECRET: &str = "cs-Other-Secret-4242";
+pub const ALL_SECRETS: &[&str] = &[CLIENT_SECRET, AWKWARD_SECRET, API_KEY, OTHER_SECRET];
+
+pub const CLIENT_ID: &str = "client.id-1";
+pub const TENANT: &str = "acme";
+
+/// `application/x-www-form-urlencoded` serialisation, as the server side of the tests sees it.
+pub fn form_encode(s: &str) -> String {
+    let mut out = String::new();
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A private home, config and cache for one test, and the variables its runs see.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub cache_dir: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir
+            .path()
+            .join("config")
+            .join("tokfetch")
+            .join("config.toml");
+        let cache_dir = dir.path().join("cache").join("tokfetch");
+        std::fs::create_dir_all(dir.path().join("run")).expect("mkdir run");
+        Env {
+            dir,
+            config,
+            cache_dir,
+            vars: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write the config at the default location (`$XDG_CONFIG_HOME/tokfetch/config.toml`).
+    pub fn write_config(&self, toml: &str) -> &Self {
+        if let Some(parent) = self.config.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir config");
+        }
+        std::fs::write(&self.config, toml).expect("write config");
+        self
+    }
+
+    /// An environment variable for every later run.
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.vars.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// The binary with a clean environment: only PATH, a private HOME and XDG dirs, no D-Bus
+    /// session (so the OS keyring is unreachable unless a test says otherwise), no proxies.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokfetch"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env("XDG_CACHE_HOME", self.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.path().join("run"))
+            .env("LANG", "C.UTF-8");
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Out {
+        let mut cmd = self.command();
+        cmd.args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            });
+        let mut child = cmd.spawn().expect("spawn tokfetch");
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(input).expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("wait tokfetch");
+        Out::new(args, out)
+    }
+}
+
+/// What one run printed. Creating it fails the test if any known secret appears in the output.
+#[derive(Debug, Clone)]
+pub struct Out {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn new(args: &[&str], out: Output) -> Out {
+        let o = Out {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        o.assert_no_secrets();
+        o
+    }
+
+    pub fn assert_no_secrets(&self) {
+        for s in ALL_SECRETS {
+            assert!(
+                !self.stdout.contains(s) && !self.stderr.contains(s),
+                "a secret leaked into the output of {:?}:\n{self}",
+                self.args
+            );
+            let encoded = form_encode(s);
+            assert!(
+                !self.stdout.contains(&encoded) && !self.stderr.contains(&encoded),
+                "a form-encoded secret leaked into the output of {:?}:\n{self}",
+                self.args
+            );
+        }
+    }
+
+    /// Exit 0; returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success from {:?}:\n{self}",
+            self.args
+        );
+        &self.stdout
+    }
+
+    /// Exit `code` with nothing on stdout and one `tokfetch: error:` line first on stderr
+    /// mentioning every `needle`.
+    pub fn fails(&self, code: i32, needles: &[&str]) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code} from {:?}:\n{self}",
+            self.args
+        );
+        assert_eq!(self.stdout, "", "stdout must be empty on error:\n{self}");
+        let first = self.stderr.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with("tokfetch: error: "),
+            "stderr must start with `tokfetch: error: `:\n{self}"
+        );
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr should mention {n:?}:\n{self}"
+            );
+        }
+        for line in self.stderr.lines().skip(1) {
+            assert!(
+                line.starts_with("  hint: ") || line.starts_with("tokfetch: "),
+                "every further stderr line is a hint:\n{self}"
+            );
+        }
+        self
+    }
+}
+
+impl std::fmt::Display for Out {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}---",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
