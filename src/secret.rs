@@ -139,23 +139,22 @@ pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
         return Ok(found);
     }
     let conventional = conventional_env(&profile.name, field);
-    let mut vars = String::new();
-    if let Some(named) = profile.env_override(field) {
-        vars.push_str(&format!("${named} ({}) nor ", field.env_key()));
-    }
-    vars.push_str(&format!("${conventional}"));
+    let vars = match profile.env_override(field) {
+        Some(named) => format!("${named} ({}) and ${conventional} are", field.env_key()),
+        None => format!("${conventional} is"),
+    };
     let set_cmd = format!("tokfetch secret set {}{}", profile.name, field_flag(field));
     match keystore::get(&profile.name, field) {
         Ok(Some(secret)) => Ok((secret, Source::Keyring)),
         Ok(None) => Err(Failure::credentials(format!(
-            "no {} for profile `{}`: neither {vars} is set, nor does the OS keyring hold one; run `{set_cmd}` or set {conventional}",
+            "no {} for profile `{}`: {vars} not set and the OS keyring has none; run `{set_cmd}` or set {conventional}",
             field.name(),
             profile.name
         ))
         .hint(format!("store it in the OS keyring: {set_cmd}"))
         .hint(format!("or, on CI, set {conventional} in the environment"))),
         Err(e) => Err(Failure::credentials(format!(
-            "no {} for profile `{}`: neither {vars} is set, and the OS keyring is unavailable ({e}); on a machine without a keyring (CI), set {conventional}",
+            "no {} for profile `{}`: {vars} not set and the OS keyring is unavailable ({e}); on a machine without a keyring (CI), set {conventional}",
             field.name(),
             profile.name
         ))
