@@ -38,16 +38,17 @@ pub fn main_entry() -> ExitCode {
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
         eprintln!("tokfetch: error: internal error{at}; please report it");
+        // Exit 1 as SPEC §7 says, rather than unwinding or aborting (release builds abort).
+        std::process::exit(1);
     }));
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_error(&e),
     };
     log::init(cli.verbose, cli.quiet);
-    match std::panic::catch_unwind(move || commands::run(cli)) {
-        Ok(Ok(code)) => code,
-        Ok(Err(e)) => report(&e),
-        Err(_) => ExitCode::from(1),
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => report(&e),
     }
 }
 

@@ -28,8 +28,13 @@ cargo test --all-targets --no-run --locked
 # A private session bus and an unlocked keyring; `--include-ignored` runs the tests that need
 # them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service).
 export TOKFETCH_TEST_SECRET_SERVICE=1
-exec dbus-run-session -- sh -c '
-  echo -n "tokfetch-test-unlock" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# The keyring daemon keeps its files in a throwaway XDG_DATA_HOME: a fresh login keyring,
+# created and unlocked with a known password, becomes the default collection.
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+export KEYRING_HOME="$keyring_home"
+dbus-run-session -- sh -c '
+  echo -n "tokfetch-test-unlock" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   sleep 0.5
   cargo test --all-targets --locked -- --include-ignored
 '

@@ -195,7 +195,7 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
                     )
                 }
             };
-            out.push_str(&format!("  {:<14}{line}\n", format!("{}:", field.name())));
+            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
         }
     }
     if let (true, Some(name)) = (missing, name) {

@@ -109,6 +109,18 @@ impl Env {
         cmd
     }
 
+    /// Let runs reach the Secret Service of the session tests/run.sh starts. Panics with a
+    /// clear message when there is none, so a keyring test can never pass by not running.
+    pub fn with_secret_service(&mut self) -> &mut Self {
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().filter(|_| {
+            std::env::var_os("TOKFETCH_TEST_SECRET_SERVICE").is_some()
+        });
+        let Some(bus) = bus else {
+            panic!("this test needs the Secret Service session that tests/run.sh sets up");
+        };
+        self.set("DBUS_SESSION_BUS_ADDRESS", &bus)
+    }
+
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_with_stdin(args, None)
     }
