@@ -25,12 +25,19 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--runs" => runs = args.next().and_then(|v| v.parse().ok()).unwrap_or(runs).max(30),
+            "--runs" => {
+                runs = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(runs)
+                    .max(30)
+            }
             "--bin" => bin = args.next().map(PathBuf::from).unwrap_or(bin),
             _ => {}
         }
     }
-    let bin = std::fs::canonicalize(&bin).unwrap_or_else(|_| panic!("no binary at {}", bin.display()));
+    let bin =
+        std::fs::canonicalize(&bin).unwrap_or_else(|_| panic!("no binary at {}", bin.display()));
     let port = serve();
     let url = format!("http://127.0.0.1:{port}/oauth2/token");
 
@@ -48,7 +55,14 @@ fn main() {
         std::env::set_var("TOKFETCH_CONFIG", &config);
         std::env::set_var("TOKFETCH_CACHE_DIR", &cache);
         std::env::set_var("TOKFETCH_BENCH_CLIENT_SECRET", "bench-secret");
-        for v in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"] {
+        for v in [
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+            "ALL_PROXY",
+            "https_proxy",
+            "http_proxy",
+            "all_proxy",
+        ] {
             std::env::remove_var(v);
         }
     }
@@ -57,9 +71,18 @@ fn main() {
     let mut cases = vec![
         Case::new("a  tokfetch get (cached)", &[&tok, "get", "bench"]),
         Case::new("b  /bin/true (spawn floor)", &["/bin/true"]),
-        Case::new("c  tokfetch get --no-cache", &[&tok, "get", "bench", "--no-cache"]),
-        Case::new("d  curl | jq -r .access_token", &["/bin/sh", "-c", &format!("{curl} | jq -r .access_token")]),
-        Case::new("e  curl (bare)", &["/bin/sh", "-c", &format!("exec {curl}")]),
+        Case::new(
+            "c  tokfetch get --no-cache",
+            &[&tok, "get", "bench", "--no-cache"],
+        ),
+        Case::new(
+            "d  curl | jq -r .access_token",
+            &["/bin/sh", "-c", &format!("{curl} | jq -r .access_token")],
+        ),
+        Case::new(
+            "e  curl (bare)",
+            &["/bin/sh", "-c", &format!("exec {curl}")],
+        ),
     ];
     // Warm the cache and the page cache.
     for c in &mut cases {
@@ -72,8 +95,13 @@ fn main() {
         }
     }
 
-    println!("tokfetch benchmark: {runs} interleaved runs per command, loopback token server on port {port}");
-    println!("{:<32} {:>9} {:>9} {:>9} {:>9} {:>10}", "command", "median", "p10", "p90", "max", "peak RSS");
+    println!(
+        "tokfetch benchmark: {runs} interleaved runs per command, loopback token server on port {port}"
+    );
+    println!(
+        "{:<32} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "command", "median", "p10", "p90", "max", "peak RSS"
+    );
     for c in &cases {
         let s = c.stats();
         println!(
@@ -90,20 +118,43 @@ fn main() {
     let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
     println!();
     println!("ratios (medians):");
-    report("a/b cached get / spawn floor", med(0) / med(1), "<= 2.0", med(0) / med(1) <= 2.0);
-    report("c/d cold get / curl|jq", med(2) / med(3), "<= 0.5", med(2) / med(3) <= 0.5);
-    report("c/e cold get / bare curl", med(2) / med(4), "<= 1.0", med(2) / med(4) <= 1.0);
+    report(
+        "a/b cached get / spawn floor",
+        med(0) / med(1),
+        "<= 2.0",
+        med(0) / med(1) <= 2.0,
+    );
+    report(
+        "c/d cold get / curl|jq",
+        med(2) / med(3),
+        "<= 0.5",
+        med(2) / med(3) <= 0.5,
+    );
+    report(
+        "c/e cold get / bare curl",
+        med(2) / med(4),
+        "<= 1.0",
+        med(2) / med(4) <= 1.0,
+    );
     println!();
     report("binary size (MiB)", size, "< 6", size < 6.0);
     let rss_hit = cases[0].max_rss_kib as f64 / 1024.0;
     let rss_cold = cases[2].max_rss_kib as f64 / 1024.0;
     report("peak RSS, cache hit (MiB)", rss_hit, "< 8", rss_hit < 8.0);
-    report("peak RSS, cold fetch (MiB)", rss_cold, "< 8", rss_cold < 8.0);
+    report(
+        "peak RSS, cold fetch (MiB)",
+        rss_cold,
+        "< 8",
+        rss_cold < 8.0,
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn report(what: &str, value: f64, target: &str, ok: bool) {
-    println!("  {what:<34} {value:>7.2}   target {target:<7} {}", if ok { "met" } else { "NOT MET" });
+    println!(
+        "  {what:<34} {value:>7.2}   target {target:<7} {}",
+        if ok { "met" } else { "NOT MET" }
+    );
 }
 
 impl Case {
@@ -117,6 +168,8 @@ impl Case {
     }
 
     /// Spawn, wait with wait4(2) for the child's own peak RSS, record the wall time.
+    /// (std's `wait` cannot report rusage, so the child is reaped by wait4 directly.)
+    #[allow(clippy::zombie_processes)]
     fn run_once(&mut self) {
         let started = Instant::now();
         let child = Command::new(&self.cmd[0])
@@ -133,14 +186,22 @@ impl Case {
         let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         let elapsed = started.elapsed();
         assert_eq!(r, pid, "wait4 failed");
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{} failed", self.name);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{} failed",
+            self.name
+        );
         self.times.push(elapsed);
         self.max_rss_kib = self.max_rss_kib.max(usage.ru_maxrss);
     }
 
     /// (median, p10, p90, max) in milliseconds.
     fn stats(&self) -> (f64, f64, f64, f64) {
-        let mut ms: Vec<f64> = self.times.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        let mut ms: Vec<f64> = self
+            .times
+            .iter()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
         ms.sort_by(|a, b| a.total_cmp(b));
         let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
         (at(0.5), at(0.1), at(0.9), at(1.0))
@@ -175,7 +236,9 @@ fn serve() -> u16 {
             let mut body = vec![0; len];
             let _ = reader.read_exact(&mut body);
             let n = ISSUED.fetch_add(1, Ordering::Relaxed);
-            let json = format!("{{\"access_token\":\"bench-{n}.abcdefghijklmnopqrstuvwxyz\",\"token_type\":\"Bearer\",\"expires_in\":900}}");
+            let json = format!(
+                "{{\"access_token\":\"bench-{n}.abcdefghijklmnopqrstuvwxyz\",\"token_type\":\"Bearer\",\"expires_in\":900}}"
+            );
             let resp = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
                 json.len()
@@ -186,4 +249,3 @@ fn serve() -> u16 {
     });
     port
 }
-

@@ -253,6 +253,21 @@ impl Client {
             }
             E::HostNotFound => AttemptError::Transient(format!("cannot resolve host {host}")),
             E::ConnectionFailed => AttemptError::Transient(format!("cannot connect to {host}")),
+            // rustls reports handshake failures through the socket's io::Error.
+            E::Io(io)
+                if io
+                    .get_ref()
+                    .is_some_and(|e| e.downcast_ref::<rustls::Error>().is_some()) =>
+            {
+                let tls = io
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<rustls::Error>())
+                    .cloned();
+                match tls {
+                    Some(err) => AttemptError::Final(tls_failure(host, &err)),
+                    None => AttemptError::Transient(io.to_string()),
+                }
+            }
             E::Io(io) => AttemptError::Transient(match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => format!("connection to {host} refused"),
                 std::io::ErrorKind::UnexpectedEof => {
@@ -262,19 +277,7 @@ impl Client {
             }),
             E::Protocol(p) => AttemptError::Transient(format!("malformed HTTP from {host}: {p}")),
             E::BodyExceedsLimit(_) => AttemptError::Final(too_large()),
-            E::Rustls(err) => {
-                let unknown_issuer = matches!(
-                    err,
-                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
-                );
-                let mut f = Failure::network(format!("TLS handshake with {host} failed: {err}"));
-                if unknown_issuer {
-                    f = f.hint(format!(
-                        "{host}'s certificate is not signed by a trusted root; if it uses a private CA, set ca_file = \"/path/to/ca.pem\" in the profile (or TOKFETCH_CA_FILE)"
-                    ));
-                }
-                AttemptError::Final(f)
-            }
+            E::Rustls(err) => AttemptError::Final(tls_failure(host, &err)),
             E::Tls(msg) => {
                 AttemptError::Final(Failure::network(format!("TLS with {host} failed: {msg}")))
             }
@@ -289,6 +292,22 @@ impl Client {
                 "token request to {host} failed: {other}"
             ))),
         }
+    }
+}
+
+/// A TLS failure (exit 6, never retried), with the `ca_file` hint for an unknown issuer.
+fn tls_failure(host: &str, err: &rustls::Error) -> Failure {
+    let unknown_issuer = matches!(
+        err,
+        rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+    );
+    let f = Failure::network(format!("TLS handshake with {host} failed: {err}"));
+    if unknown_issuer {
+        f.hint(format!(
+            "{host}'s certificate is not signed by a trusted root; if it uses a private CA, set ca_file = \"/path/to/ca.pem\" in the profile (or TOKFETCH_CA_FILE)"
+        ))
+    } else {
+        f
     }
 }
 

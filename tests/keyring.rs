@@ -47,7 +47,8 @@ fn secret_tool_attributes(user: &str) -> String {
         .args(["search", "--all", "service", "tokfetch", "username", user])
         .output()
         .expect("secret-tool");
-    let all = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let all =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     all.lines()
         .filter(|l| l.starts_with("attribute."))
         .collect::<Vec<_>>()
@@ -60,10 +61,13 @@ fn set_get_status_override_delete_against_the_real_secret_service() {
     let _ = NEEDS_SS;
     let profile = unique("kr-flow");
     let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
-    let mut env = oauth2_env(&server, &profile);
+    let env = oauth2_env(&server, &profile);
 
     // Store from stdin (trailing newline stripped).
-    let out = env.run_with_stdin(&["secret", "set", &profile], Some(format!("{CLIENT_SECRET}\n").as_bytes()));
+    let out = env.run_with_stdin(
+        &["secret", "set", &profile],
+        Some(format!("{CLIENT_SECRET}\n").as_bytes()),
+    );
     assert!(out.ok().is_empty(), "{out}");
     assert!(out.stderr.contains("stored client_secret"), "{out}");
 
@@ -72,7 +76,10 @@ fn set_get_status_override_delete_against_the_real_secret_service() {
     assert_eq!(secret_tool_lookup(&user).as_deref(), Some(CLIENT_SECRET));
     let attrs = secret_tool_attributes(&user);
     assert!(attrs.contains("attribute.service = tokfetch"), "{attrs}");
-    assert!(attrs.contains(&format!("attribute.username = {user}")), "{attrs}");
+    assert!(
+        attrs.contains(&format!("attribute.username = {user}")),
+        "{attrs}"
+    );
 
     // A token, with the secret from the keyring (the strict server checks it).
     env.run(&["get", &profile, "--no-cache"]).ok();
@@ -83,14 +90,21 @@ fn set_get_status_override_delete_against_the_real_secret_service() {
     // The environment wins over the keyring.
     let other = providers::oauth2(CLIENT_ID, OTHER_SECRET, ClientAuth::Basic);
     let mut env2 = oauth2_env(&other, &profile);
-    env2.set(&format!("TOKFETCH_{}_CLIENT_SECRET", profile.to_uppercase().replace('-', "_")), OTHER_SECRET);
+    env2.set(
+        &format!(
+            "TOKFETCH_{}_CLIENT_SECRET",
+            profile.to_uppercase().replace('-', "_")
+        ),
+        OTHER_SECRET,
+    );
     env2.run(&["get", &profile, "--no-cache"]).ok();
     assert_eq!(other.count(), 1);
     let status = env2.run(&["secret", "status", &profile]);
     assert!(status.ok().contains("env $TOKFETCH_KR_FLOW_"), "{status}");
 
     // Replace the stored value, then delete it.
-    env.run_with_stdin(&["secret", "set", &profile], Some(OTHER_SECRET.as_bytes())).ok();
+    env.run_with_stdin(&["secret", "set", &profile], Some(OTHER_SECRET.as_bytes()))
+        .ok();
     assert_eq!(secret_tool_lookup(&user).as_deref(), Some(OTHER_SECRET));
     let out = env.run(&["secret", "delete", &profile]);
     out.ok();
@@ -98,8 +112,10 @@ fn set_get_status_override_delete_against_the_real_secret_service() {
     assert_eq!(secret_tool_lookup(&user), None);
 
     // Gone: exit 4 naming both remedies; status says so too.
-    env.run(&["get", &profile, "--no-cache"])
-        .fails(4, &["tokfetch secret set", "_CLIENT_SECRET", "keyring has none"]);
+    env.run(&["get", &profile, "--no-cache"]).fails(
+        4,
+        &["tokfetch secret set", "_CLIENT_SECRET", "keyring has none"],
+    );
     let status = env.run(&["secret", "status", &profile]);
     assert_eq!(status.code, 4, "{status}");
     assert_eq!(status.stdout, "");
@@ -120,19 +136,34 @@ fn andopen_api_key_lives_in_its_own_item() {
         server.url("/auth/token")
     ));
     env.with_secret_service();
-    env.run_with_stdin(&["secret", "set", &profile], Some(CLIENT_SECRET.as_bytes())).ok();
-    env.run(&["get", &profile]).fails(4, &["api_key", "--field api_key"]);
-    env.run_with_stdin(&["secret", "set", &profile, "--field", "api_key"], Some(API_KEY.as_bytes())).ok();
-    assert_eq!(secret_tool_lookup(&format!("{profile}/api_key")).as_deref(), Some(API_KEY));
+    env.run_with_stdin(&["secret", "set", &profile], Some(CLIENT_SECRET.as_bytes()))
+        .ok();
+    env.run(&["get", &profile])
+        .fails(4, &["api_key", "--field api_key"]);
+    env.run_with_stdin(
+        &["secret", "set", &profile, "--field", "api_key"],
+        Some(API_KEY.as_bytes()),
+    )
+    .ok();
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/api_key")).as_deref(),
+        Some(API_KEY)
+    );
     env.run(&["get", &profile]).ok();
     assert_eq!(server.count(), 1);
     let status = env.run(&["secret", "status", &profile]);
     let text = status.ok();
-    assert!(text.contains("client_secret:  keyring") && text.contains("api_key:        keyring"), "{status}");
+    assert!(
+        text.contains("client_secret:  keyring") && text.contains("api_key:        keyring"),
+        "{status}"
+    );
     // Deleting without --field removes both.
     env.run(&["secret", "delete", &profile]).ok();
     assert_eq!(secret_tool_lookup(&format!("{profile}/api_key")), None);
-    assert_eq!(secret_tool_lookup(&format!("{profile}/client_secret")), None);
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/client_secret")),
+        None
+    );
 }
 
 #[test]
@@ -142,13 +173,22 @@ fn bad_input_stores_nothing() {
     let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
     let env = oauth2_env(&server, &profile);
     let user = format!("{profile}/client_secret");
-    env.run_with_stdin(&["secret", "set", &profile], Some(b"")).fails(2, &["empty secret"]);
-    env.run_with_stdin(&["secret", "set", &profile], Some(b"\n")).fails(2, &["empty secret"]);
-    env.run_with_stdin(&["secret", "set", &profile], Some(b"two\nlines\n")).fails(2, &["line break"]);
-    env.run_with_stdin(&["secret", "set", &profile, "--field", "api_key"], Some(API_KEY.as_bytes()))
-        .fails(2, &["only andopen profiles use an api_key"]);
-    env.run_with_stdin(&["secret", "set", "no-such-profile"], Some(CLIENT_SECRET.as_bytes()))
-        .fails(3, &["unknown profile `no-such-profile`"]);
+    env.run_with_stdin(&["secret", "set", &profile], Some(b""))
+        .fails(2, &["empty secret"]);
+    env.run_with_stdin(&["secret", "set", &profile], Some(b"\n"))
+        .fails(2, &["empty secret"]);
+    env.run_with_stdin(&["secret", "set", &profile], Some(b"two\nlines\n"))
+        .fails(2, &["line break"]);
+    env.run_with_stdin(
+        &["secret", "set", &profile, "--field", "api_key"],
+        Some(API_KEY.as_bytes()),
+    )
+    .fails(2, &["only andopen profiles use an api_key"]);
+    env.run_with_stdin(
+        &["secret", "set", "no-such-profile"],
+        Some(CLIENT_SECRET.as_bytes()),
+    )
+    .fails(3, &["unknown profile `no-such-profile`"]);
     assert_eq!(secret_tool_lookup(&user), None);
     assert_eq!(secret_tool_lookup(&format!("{profile}/api_key")), None);
 }
@@ -183,7 +223,11 @@ fn a_locked_keyring_fails_promptly_instead_of_waiting_for_a_prompt() {
         .output()
         .expect("dbus-run-session");
     let out = support::Out::new(&["get", "p"], out);
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(out.code, 4, "{out}");
     assert_eq!(out.stdout, "");
     assert!(out.stderr.contains("TOKFETCH_P_CLIENT_SECRET"), "{out}");
@@ -204,7 +248,8 @@ fn headless() -> Env {
 fn headless_get_is_exit_4_naming_the_environment_variable_promptly() {
     let env = headless();
     let started = Instant::now();
-    env.run(&["get", "p"]).fails(4, &["keyring is unavailable", "TOKFETCH_P_CLIENT_SECRET"]);
+    env.run(&["get", "p"])
+        .fails(4, &["keyring is unavailable", "TOKFETCH_P_CLIENT_SECRET"]);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -212,8 +257,15 @@ fn headless_get_is_exit_4_naming_the_environment_variable_promptly() {
 fn headless_secret_set_and_delete_are_exit_4_with_the_ci_hint() {
     let env = headless();
     env.run_with_stdin(&["secret", "set", "p"], Some(CLIENT_SECRET.as_bytes()))
-        .fails(4, &["cannot store the secret in the OS keyring", "TOKFETCH_P_CLIENT_SECRET"]);
-    env.run(&["secret", "delete", "p"]).fails(4, &["cannot reach the OS keyring"]);
+        .fails(
+            4,
+            &[
+                "cannot store the secret in the OS keyring",
+                "TOKFETCH_P_CLIENT_SECRET",
+            ],
+        );
+    env.run(&["secret", "delete", "p"])
+        .fails(4, &["cannot reach the OS keyring"]);
 }
 
 #[test]
@@ -223,17 +275,27 @@ fn headless_status_reports_env_secrets_and_the_unreachable_keyring() {
     // Overview of all profiles: exit 0, never a value.
     let out = env.run(&["secret", "status"]);
     let text = out.ok();
-    assert!(text.contains("client_secret:  env $TOKFETCH_AO_CLIENT_SECRET"), "{out}");
+    assert!(
+        text.contains("client_secret:  env $TOKFETCH_AO_CLIENT_SECRET"),
+        "{out}"
+    );
     assert!(text.contains("keyring unavailable"), "{out}");
     // One profile with a secret missing everywhere: exit 4, stdout empty.
     let out = env.run(&["secret", "status", "ao"]);
     assert_eq!(out.code, 4, "{out}");
     assert_eq!(out.stdout, "");
-    assert!(out.stderr.contains("api_key") && out.stderr.contains("TOKFETCH_AO_API_KEY"), "{out}");
+    assert!(
+        out.stderr.contains("api_key") && out.stderr.contains("TOKFETCH_AO_API_KEY"),
+        "{out}"
+    );
     // All present in the environment: exit 0.
     env.set("TOKFETCH_AO_API_KEY", API_KEY);
     let out = env.run(&["secret", "status", "ao"]);
-    assert!(out.ok().contains("api_key:        env $TOKFETCH_AO_API_KEY"), "{out}");
+    assert!(
+        out.ok()
+            .contains("api_key:        env $TOKFETCH_AO_API_KEY"),
+        "{out}"
+    );
 }
 
 #[test]

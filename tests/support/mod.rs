@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod providers;
+pub mod proxy;
 pub mod server;
+pub mod tls;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -112,9 +114,9 @@ impl Env {
     /// Let runs reach the Secret Service of the session tests/run.sh starts. Panics with a
     /// clear message when there is none, so a keyring test can never pass by not running.
     pub fn with_secret_service(&mut self) -> &mut Self {
-        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok().filter(|_| {
-            std::env::var_os("TOKFETCH_TEST_SECRET_SERVICE").is_some()
-        });
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+            .ok()
+            .filter(|_| std::env::var_os("TOKFETCH_TEST_SECRET_SERVICE").is_some());
         let Some(bus) = bus else {
             panic!("this test needs the Secret Service session that tests/run.sh sets up");
         };

@@ -1,12 +1,12 @@
 //! A small blocking HTTP/1.1 server on 127.0.0.1 for tests: every request is recorded, and a
 //! handler decides the answer — a normal response, or a fault (close, stall, partial body).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A request as the server received it. Header names are lower-cased.
 #[derive(Debug, Clone)]
@@ -15,6 +15,8 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When the request had been read completely.
+    pub at: Instant,
 }
 
 impl Request {
@@ -105,7 +107,7 @@ impl Response {
         self
     }
 
-    fn bytes(&self) -> Vec<u8> {
+    pub fn bytes(&self) -> Vec<u8> {
         let mut out = format!("HTTP/1.1 {} X\r\n", self.status).into_bytes();
         for (k, v) in &self.headers {
             out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
@@ -136,7 +138,7 @@ pub enum Action {
     Raw(Vec<u8>),
 }
 
-type Handler = dyn Fn(&Request) -> Action + Send + Sync;
+pub type Handler = dyn Fn(&Request) -> Action + Send + Sync;
 
 /// A running test server. Stops accepting when dropped.
 pub struct Server {
@@ -147,11 +149,25 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Request) -> Action + Send + Sync + 'static) -> Server {
+        Self::start_with(handler, |tcp, requests, handler| {
+            serve(tcp, requests, handler)
+        })
+    }
+
+    /// Accept connections and hand each, on its own thread, to `conn` (plain HTTP, TLS, …).
+    pub fn start_with<C>(
+        handler: impl Fn(&Request) -> Action + Send + Sync + 'static,
+        conn: C,
+    ) -> Server
+    where
+        C: Fn(TcpStream, &Mutex<Vec<Request>>, &Handler) + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let port = listener.local_addr().expect("local addr").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let handler: Arc<Handler> = Arc::new(handler);
+        let conn = Arc::new(conn);
         {
             let requests = requests.clone();
             let stop = stop.clone();
@@ -161,9 +177,11 @@ impl Server {
                         break;
                     }
                     let Ok(stream) = stream else { continue };
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                     let requests = requests.clone();
                     let handler = handler.clone();
-                    thread::spawn(move || serve(stream, &requests, &*handler));
+                    let conn = conn.clone();
+                    thread::spawn(move || conn(stream, &requests, &*handler));
                 }
             });
         }
@@ -200,24 +218,37 @@ impl Drop for Server {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, handler: &Handler) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(mut write) = stream.try_clone() else {
-        return;
+/// Read one request from `stream`, record it, and answer as the handler says.
+pub fn serve<S: Read + Write + Closable>(
+    mut stream: S,
+    requests: &Mutex<Vec<Request>>,
+    handler: &Handler,
+) {
+    let req = {
+        let mut reader = BufReader::new(&mut stream);
+        read_request(&mut reader)
     };
-    let mut reader = BufReader::new(stream);
-    let Some(req) = read_request(&mut reader) else {
-        return;
-    };
+    let Some(req) = req else { return };
     if let Ok(mut r) = requests.lock() {
         r.push(req.clone());
     }
-    act(&mut write, handler(&req));
-    let _ = write.flush();
-    let _ = write.shutdown(Shutdown::Both);
+    act(&mut stream, handler(&req));
+    let _ = stream.flush();
+    stream.close();
 }
 
-fn act(w: &mut TcpStream, action: Action) {
+/// Ending a connection: a TCP shutdown, or a TLS close_notify first.
+pub trait Closable {
+    fn close(&mut self);
+}
+
+impl Closable for TcpStream {
+    fn close(&mut self) {
+        let _ = self.shutdown(Shutdown::Both);
+    }
+}
+
+fn act(w: &mut impl Write, action: Action) {
     match action {
         Action::Respond(r) => {
             let _ = w.write_all(&r.bytes());
@@ -279,5 +310,6 @@ pub fn read_request(reader: &mut impl BufRead) -> Option<Request> {
         path,
         headers,
         body,
+        at: Instant::now(),
     })
 }
