@@ -53,6 +53,9 @@ pub enum Command {
     Secret(SecretCommand),
     /// List profiles: provider, endpoint, secrets present, cached token's remaining lifetime
     Profiles(ProfilesArgs),
+    /// Add a profile to the config file, or remove one (comments and layout are kept)
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Manage the token cache
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -170,6 +173,84 @@ pub struct ProfilesArgs {
     /// One JSON array instead of a table
     #[arg(long)]
     pub json: bool,
+
+    /// Only the names, one per line (for shell completion; reads no secret)
+    #[arg(long, hide = true, conflicts_with = "json")]
+    pub names: bool,
+}
+
+/// A provider, for `profile add`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    /// 1Password Users API
+    Onepassword,
+    /// &Open API
+    Andopen,
+    /// configapi v2
+    Configapi,
+    /// Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)
+    Oauth2,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile to the config (created if missing), then offer to store its secret
+    Add(ProfileAddArgs),
+    /// Remove a profile from the config, and its cached token
+    Remove {
+        /// The profile to remove
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// Name of the new profile (letters, digits, `.`, `_`, `-`)
+    pub name: String,
+
+    /// Which provider the profile talks to
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+
+    /// The OAuth client id [prompted for on a terminal when missing]
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// onepassword: the account's region
+    #[arg(long, value_parser = ["com", "ca", "eu"])]
+    pub region: Option<String>,
+
+    /// andopen: production or staging
+    #[arg(long, value_parser = ["production", "staging"])]
+    pub environment: Option<String>,
+
+    /// andopen: the tenant reference (required for andopen)
+    #[arg(long)]
+    pub tenant: Option<String>,
+
+    /// configapi: the host serving /configapi/v2/oauth/token (required for configapi)
+    #[arg(long)]
+    pub host: Option<String>,
+
+    /// The token endpoint (required for oauth2; overrides the computed one otherwise)
+    #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+    pub token_url: Option<String>,
+
+    /// Scope to request (onepassword: only "openid"; configapi: defaults to the host)
+    #[arg(long)]
+    pub scope: Option<String>,
+
+    /// oauth2: how the client authenticates
+    #[arg(long, value_parser = ["basic", "basic-unencoded", "post"])]
+    pub auth_method: Option<String>,
+
+    /// Also make it the default_profile
+    #[arg(long)]
+    pub default: bool,
+
+    /// Do not offer to store the secret now
+    #[arg(long)]
+    pub no_secret: bool,
 }
 
 #[derive(Debug, Subcommand)]

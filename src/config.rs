@@ -189,8 +189,9 @@ pub fn load(path: &Path) -> Result<Config> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Failure::config(format!("no config file at {}", path.display()))
-                .hint("create one with: tokfetch profile add NAME --provider onepassword|andopen|configapi|oauth2 --client-id ID")
-                .hint("or write it by hand; README.md has an example for every provider"));
+                .hint("start with: tokfetch profile add NAME --provider onepassword --client-id ID")
+                .hint("providers: onepassword (--region), andopen (--tenant), configapi (--host), oauth2 (--token-url)")
+                .hint("or write the file by hand; README.md has an example for every provider"));
         }
         Err(e) => {
             return Err(Failure::config(format!(

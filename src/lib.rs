@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 mod commands;
 pub mod config;
+pub mod config_edit;
 pub mod endpoint;
 pub mod error;
 pub mod http;
@@ -52,11 +53,19 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
+/// Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org) or `TERM=dumb`.
+fn use_colour(is_terminal: bool, no_color: Option<&std::ffi::OsStr>, term: Option<&str>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty()) && term != Some("dumb")
+}
+
 fn error_prefix() -> &'static str {
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb");
-    if colour {
+    let no_color = std::env::var_os("NO_COLOR");
+    let term = std::env::var("TERM").ok();
+    if use_colour(
+        std::io::stderr().is_terminal(),
+        no_color.as_deref(),
+        term.as_deref(),
+    ) {
         "tokfetch: \x1b[1;31merror:\x1b[0m "
     } else {
         "tokfetch: error: "
@@ -115,4 +124,20 @@ fn clap_error(e: &clap::Error) -> ExitCode {
         }
     }
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::use_colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        assert!(use_colour(true, None, Some("xterm")));
+        assert!(use_colour(true, Some(OsStr::new("")), None));
+        assert!(!use_colour(false, None, Some("xterm")));
+        assert!(!use_colour(true, Some(OsStr::new("1")), Some("xterm")));
+        assert!(!use_colour(true, None, Some("dumb")));
+    }
 }

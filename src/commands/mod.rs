@@ -4,6 +4,7 @@ mod cache;
 mod exec;
 pub use exec::ExecFailure;
 mod get;
+mod profile;
 mod profiles;
 mod secret;
 
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exec(a) => exec::exec(&load(config_flag)?, a),
         Command::Secret(c) => secret::run(&load(config_flag)?, c),
         Command::Profiles(a) => profiles::list(&load(config_flag)?, a),
+        Command::Profile(c) => profile::run(&config::resolve_path(config_flag)?, c),
         Command::Cache(c) => cache::run(c),
         Command::Completions { shell } => {
             let mut out = Vec::new();

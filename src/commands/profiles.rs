@@ -32,6 +32,11 @@ struct SecretRow {
 }
 
 pub fn list(config: &Config, args: ProfilesArgs) -> anyhow::Result<ExitCode> {
+    if args.names {
+        let names: String = config.profiles.keys().map(|n| format!("{n}\n")).collect();
+        emit(&names)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let cache = Cache::locate();
     let now = time::now_unix();
     let mut keyring_ok = true;

@@ -63,6 +63,12 @@ fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow:
         .into());
     }
     let profile = profile_with(config, name, field)?;
+    store(profile, field)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Read the secret (prompt or stdin) and store it in the keyring, with the notes that go with it.
+pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
     let value = read_secret(profile, field)?;
     keystore::set(&profile.name, field, &value).map_err(|e| {
         Failure::credentials(format!("cannot store the secret in the OS keyring: {e}")).hint(
@@ -82,7 +88,7 @@ fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow:
             "note: {source} is set and takes precedence over the keyring"
         ));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// From a hidden prompt (typed twice) on a terminal, else all of stdin minus one trailing newline.

@@ -1,0 +1,217 @@
+//! `tokfetch profile add|remove`: onboarding without hand-editing TOML. The file is edited in
+//! place with comments and layout kept, validated before it is written, and written atomically.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{check_name, note, secret};
+use crate::cache::Cache;
+use crate::cli::{ProfileAddArgs, ProfileCommand, ProviderArg};
+use crate::config::{self, Chosen, ProviderKind};
+use crate::config_edit::{self, NewProfile};
+use crate::error::Failure;
+
+pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ProfileCommand::Add(args) => add(path, args),
+        ProfileCommand::Remove { name } => remove(path, &name),
+    }
+}
+
+fn kind(p: ProviderArg) -> ProviderKind {
+    match p {
+        ProviderArg::Onepassword => ProviderKind::OnePassword,
+        ProviderArg::Andopen => ProviderKind::AndOpen,
+        ProviderArg::Configapi => ProviderKind::ConfigApi,
+        ProviderArg::Oauth2 => ProviderKind::OAuth2,
+    }
+}
+
+fn read_existing(path: &Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Failure::config(format!("cannot read {}: {e}", path.display())).into()),
+    }
+}
+
+fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
+    check_name(&a.name)?;
+    let kind = kind(a.provider);
+    let client_id = match a.client_id.clone() {
+        Some(id) => id,
+        None => ask_client_id(&a.name)?,
+    };
+    let given: [(&'static str, &Option<String>); 7] = [
+        ("region", &a.region),
+        ("environment", &a.environment),
+        ("tenant", &a.tenant),
+        ("host", &a.host),
+        ("token_url", &a.token_url),
+        ("scope", &a.scope),
+        ("auth_method", &a.auth_method),
+    ];
+    let mut keys: Vec<(&'static str, String)> = vec![("provider", kind.name().to_string())];
+    for (key, v) in given {
+        let Some(v) = v else { continue };
+        if !kind.keys().any(|k| k == key) {
+            return Err(Failure::usage(format!(
+                "--{} does not apply to provider {}",
+                key.replace('_', "-"),
+                kind.name()
+            ))
+            .into());
+        }
+        keys.push((key, v.clone()));
+    }
+    let required: &[&str] = match kind {
+        ProviderKind::AndOpen => &["tenant"],
+        ProviderKind::ConfigApi => &["host"],
+        ProviderKind::OAuth2 => &["token_url"],
+        ProviderKind::OnePassword => &[],
+    };
+    if let Some(missing) = required.iter().find(|r| !keys.iter().any(|(k, _)| k == *r)) {
+        return Err(Failure::usage(format!(
+            "--{} is required for provider {}",
+            missing.replace('_', "-"),
+            kind.name()
+        ))
+        .into());
+    }
+    keys.push(("client_id", client_id));
+
+    let before = read_existing(path)?;
+    let after = config_edit::add_profile(
+        &before,
+        &NewProfile {
+            name: a.name.clone(),
+            keys,
+            make_default: a.default,
+        },
+    )
+    .map_err(|why| Failure::config(format!("{}: {why}", path.display())))?;
+    // Never write a config tokfetch itself would refuse.
+    let cfg = config::parse(path, &after)?;
+    write_atomically(path, &after)?;
+    note(&format!("added profile `{}` to {}", a.name, path.display()));
+
+    let profile = cfg.profile(&a.name, Chosen::Argument)?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    for &field in kind.secret_fields() {
+        let set_cmd = format!(
+            "tokfetch secret set {}{}",
+            a.name,
+            crate::secret::field_flag(field)
+        );
+        if interactive
+            && !a.no_secret
+            && confirm(&format!(
+                "Store its {} in the OS keyring now?",
+                field.name()
+            ))?
+        {
+            secret::store(profile, field)?;
+        } else {
+            note(&format!(
+                "next: store the {}: {set_cmd}  (or, on CI, set {})",
+                field.name(),
+                crate::secret::conventional_env(&a.name, field)
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
+    check_name(name)?;
+    let before = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::config(format!("no config file at {}", path.display())).into());
+        }
+        Err(e) => {
+            return Err(Failure::config(format!("cannot read {}: {e}", path.display())).into());
+        }
+    };
+    let (after, was_default) = config_edit::remove_profile(&before, name)
+        .map_err(|why| Failure::config(format!("{}: {why}", path.display())))?;
+    config::parse(path, &after)?;
+    write_atomically(path, &after)?;
+    note(&format!("removed profile `{name}` from {}", path.display()));
+    if was_default {
+        note("it was the default_profile; that line is gone too");
+    }
+    if let Some(cache) = Cache::locate() {
+        let _ = cache.remove(name);
+    }
+    note(&format!(
+        "secrets stored for it were kept; delete them with: tokfetch secret delete {name}"
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ask for the client id on a terminal; refuse to guess otherwise.
+fn ask_client_id(name: &str) -> anyhow::Result<String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage("--client-id is required when not on a terminal").into());
+    }
+    eprint!("client_id for profile `{name}`: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the client id")?;
+    let id = line.trim().to_string();
+    if id.is_empty() {
+        return Err(Failure::usage("no client id given").into());
+    }
+    Ok(id)
+}
+
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    eprint!("{question} [Y/n] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the answer")?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "" | "y" | "yes"
+    ))
+}
+
+/// Replace `path` with `text` via a temp file and a rename, keeping the file's permissions.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.toml".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
