@@ -199,7 +199,7 @@ pub enum ProfileCommand {
     /// Remove a profile from the config, and its cached token
     Remove {
         /// The profile to remove
-        name: String,
+        profile: String,
     },
 }
 

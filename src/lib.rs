@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod cli;
 mod commands;
+pub mod completions;
 pub mod config;
 pub mod config_edit;
 pub mod endpoint;

@@ -29,9 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Profile(c) => profile::run(&config::resolve_path(config_flag)?, c),
         Command::Cache(c) => cache::run(c),
         Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut crate::cli::command(), "tokfetch", &mut out);
-            emit(&String::from_utf8_lossy(&out))?;
+            emit(&crate::completions::script(shell))?;
             Ok(ExitCode::SUCCESS)
         }
     }

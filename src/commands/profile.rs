@@ -17,7 +17,7 @@ use crate::error::Failure;
 pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ProfileCommand::Add(args) => add(path, args),
-        ProfileCommand::Remove { name } => remove(path, &name),
+        ProfileCommand::Remove { profile } => remove(path, &profile),
     }
 }
 

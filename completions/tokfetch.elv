@@ -1,0 +1,287 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[tokfetch] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'tokfetch'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'tokfetch'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print a valid token for a profile'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand exec 'Run a command with the token in its environment, never on its command line'
+            cand secret 'Store, delete or check a profile''s secrets'
+            cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
+            cand profile 'Add a profile to the config file, or remove one (comments and layout are kept)'
+            cand cache 'Manage the token cache'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;get'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
+            cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-cache 'Neither read nor write the token cache'
+            cand --refresh 'Fetch a new token even if a cached one is still valid, then cache it'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tokfetch;header'= {
+            cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
+            cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-cache 'Neither read nor write the token cache'
+            cand --refresh 'Fetch a new token even if a cached one is still valid, then cache it'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;exec'= {
+            cand --env 'Environment variable to put the token in'
+            cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
+            cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-cache 'Neither read nor write the token cache'
+            cand --refresh 'Fetch a new token even if a cached one is still valid, then cache it'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;secret'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand set 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+            cand delete 'Remove a profile''s secret(s) from the OS keyring'
+            cand status 'Report which secrets are present and where they come from (never their values)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;secret;set'= {
+            cand --field 'Which secret'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tokfetch;secret;delete'= {
+            cand --field 'Which secret [default: all of the profile''s]'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tokfetch;secret;status'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;secret;help'= {
+            cand set 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+            cand delete 'Remove a profile''s secret(s) from the OS keyring'
+            cand status 'Report which secrets are present and where they come from (never their values)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;secret;help;set'= {
+        }
+        &'tokfetch;secret;help;delete'= {
+        }
+        &'tokfetch;secret;help;status'= {
+        }
+        &'tokfetch;secret;help;help'= {
+        }
+        &'tokfetch;profiles'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --json 'One JSON array instead of a table'
+            cand --names 'Only the names, one per line (for shell completion; reads no secret)'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;profile'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Add a profile to the config (created if missing), then offer to store its secret'
+            cand remove 'Remove a profile from the config, and its cached token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;profile;add'= {
+            cand --provider 'Which provider the profile talks to'
+            cand --client-id 'The OAuth client id [prompted for on a terminal when missing]'
+            cand --region 'onepassword: the account''s region'
+            cand --environment 'andopen: production or staging'
+            cand --tenant 'andopen: the tenant reference (required for andopen)'
+            cand --host 'configapi: the host serving /configapi/v2/oauth/token (required for configapi)'
+            cand --token-url 'The token endpoint (required for oauth2; overrides the computed one otherwise)'
+            cand --scope 'Scope to request (onepassword: only "openid"; configapi: defaults to the host)'
+            cand --auth-method 'oauth2: how the client authenticates'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --default 'Also make it the default_profile'
+            cand --no-secret 'Do not offer to store the secret now'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tokfetch;profile;remove'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;profile;help'= {
+            cand add 'Add a profile to the config (created if missing), then offer to store its secret'
+            cand remove 'Remove a profile from the config, and its cached token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;profile;help;add'= {
+        }
+        &'tokfetch;profile;help;remove'= {
+        }
+        &'tokfetch;profile;help;help'= {
+        }
+        &'tokfetch;cache'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand clear 'Forget cached tokens (of one profile, or all)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;cache;clear'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;cache;help'= {
+            cand clear 'Forget cached tokens (of one profile, or all)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;cache;help;clear'= {
+        }
+        &'tokfetch;cache;help;help'= {
+        }
+        &'tokfetch;completions'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;help'= {
+            cand get 'Print a valid token for a profile'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand exec 'Run a command with the token in its environment, never on its command line'
+            cand secret 'Store, delete or check a profile''s secrets'
+            cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
+            cand profile 'Add a profile to the config file, or remove one (comments and layout are kept)'
+            cand cache 'Manage the token cache'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tokfetch;help;get'= {
+        }
+        &'tokfetch;help;header'= {
+        }
+        &'tokfetch;help;exec'= {
+        }
+        &'tokfetch;help;secret'= {
+            cand set 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+            cand delete 'Remove a profile''s secret(s) from the OS keyring'
+            cand status 'Report which secrets are present and where they come from (never their values)'
+        }
+        &'tokfetch;help;secret;set'= {
+        }
+        &'tokfetch;help;secret;delete'= {
+        }
+        &'tokfetch;help;secret;status'= {
+        }
+        &'tokfetch;help;profiles'= {
+        }
+        &'tokfetch;help;profile'= {
+            cand add 'Add a profile to the config (created if missing), then offer to store its secret'
+            cand remove 'Remove a profile from the config, and its cached token'
+        }
+        &'tokfetch;help;profile;add'= {
+        }
+        &'tokfetch;help;profile;remove'= {
+        }
+        &'tokfetch;help;cache'= {
+            cand clear 'Forget cached tokens (of one profile, or all)'
+        }
+        &'tokfetch;help;cache;clear'= {
+        }
+        &'tokfetch;help;completions'= {
+        }
+        &'tokfetch;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

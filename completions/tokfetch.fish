@@ -1,0 +1,186 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_tokfetch_global_optspecs
+    string join \n config= v/verbose q/quiet h/help V/version
+end
+
+function __fish_tokfetch_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_tokfetch_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_tokfetch_using_subcommand
+    set -l cmd (__fish_tokfetch_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -s V -l version -d 'Print version'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "get" -d 'Print a valid token for a profile'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "raw\t'The token and a newline'
+json\t'One JSON object: access_token, token_type, expires_in, expires_at, scope, profile'
+header\t'`Authorization: Bearer <token>`'
+curl\t'A curl config for `curl -K -`: the headers an API call needs'
+env\t'`export TOKFETCH_TOKEN=\'<token>\'`, for eval'"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l no-cache -d 'Neither read nor write the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l refresh -d 'Fetch a new token even if a cached one is still valid, then cache it'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l no-cache -d 'Neither read nor write the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l refresh -d 'Fetch a new token even if a cached one is still valid, then cache it'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l env -d 'Environment variable to put the token in' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l no-cache -d 'Neither read nor write the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l refresh -d 'Fetch a new token even if a cached one is still valid, then cache it'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l field -d 'Which secret' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
+api_key\t'The &Open API key (andopen only)'"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l field -d 'Which secret [default: all of the profile\'s]' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
+api_key\t'The &Open API key (andopen only)'"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from status" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -l json -d 'One JSON array instead of a table'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -l names -d 'Only the names, one per line (for shell completion; reads no secret)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profiles" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -f -a "add" -d 'Add a profile to the config (created if missing), then offer to store its secret'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -f -a "remove" -d 'Remove a profile from the config, and its cached token'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fish_seen_subcommand_from add remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l provider -d 'Which provider the profile talks to' -r -f -a "onepassword\t'1Password Users API'
+andopen\t'&Open API'
+configapi\t'configapi v2'
+oauth2\t'Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)'"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l client-id -d 'The OAuth client id [prompted for on a terminal when missing]' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l region -d 'onepassword: the account\'s region' -r -f -a "com\t''
+ca\t''
+eu\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l environment -d 'andopen: production or staging' -r -f -a "production\t''
+staging\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference (required for andopen)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host serving /configapi/v2/oauth/token (required for configapi)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l token-url -d 'The token endpoint (required for oauth2; overrides the computed one otherwise)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l scope -d 'Scope to request (onepassword: only "openid"; configapi: defaults to the host)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates' -r -f -a "basic\t''
+basic-unencoded\t''
+post\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l default -d 'Also make it the default_profile'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l no-secret -d 'Do not offer to store the secret now'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a profile to the config (created if missing), then offer to store its secret'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a profile from the config, and its cached token'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -f -a "clear" -d 'Forget cached tokens (of one profile, or all)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and not __fish_seen_subcommand_from clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Forget cached tokens (of one profile, or all)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "get" -d 'Print a valid token for a profile'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "completions" -d 'Print shell completions'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "add" -d 'Add a profile to the config (created if missing), then offer to store its secret'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile from the config, and its cached token'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from cache" -f -a "clear" -d 'Forget cached tokens (of one profile, or all)'
+
+# Profile names, completed from the config by tokfetch itself (honours --config).
+function __fish_tokfetch_profiles
+    set -l cfg
+    set -l tokens (commandline -opc)
+    if set -l i (contains -i -- --config $tokens)
+        set cfg --config $tokens[(math $i + 1)]
+    end
+    tokfetch $cfg profiles --names 2>/dev/null
+end
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"
