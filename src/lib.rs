@@ -11,6 +11,7 @@ pub mod config;
 pub mod config_edit;
 pub mod endpoint;
 pub mod error;
+mod fast;
 pub mod http;
 pub mod keystore;
 pub mod log;
@@ -43,6 +44,10 @@ pub fn main_entry() -> ExitCode {
         // Exit 1 as SPEC §7 says, rather than unwinding or aborting (release builds abort).
         std::process::exit(1);
     }));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Some(code) = fast::try_cached(&args) {
+        return code;
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return clap_error(&e),
