@@ -306,6 +306,7 @@ impl Cache {
 }
 
 /// Options for our files: created 0600, and never through a symlink.
+#[cfg_attr(not(unix), allow(unused_mut))]
 fn private_options() -> OpenOptions {
     let mut o = OpenOptions::new();
     #[cfg(unix)]
