@@ -43,7 +43,9 @@ impl Token {
 }
 
 /// A valid token for `profile`, from the cache when it has one with at least `min_ttl` left.
-pub fn obtain(profile: &Profile, opts: &Options) -> Result<Token> {
+/// Secrets are read through `secrets`, only if a request needs them, so the caller can reuse
+/// whatever was read (`-o curl` for &Open needs the api key again).
+pub fn obtain(profile: &Profile, opts: &Options, secrets: &mut Secrets) -> Result<Token> {
     let deadline = Instant::now() + opts.timeout;
     let cache = if opts.no_cache {
         vlog!("cache: not used (--no-cache)");
@@ -61,8 +63,7 @@ pub fn obtain(profile: &Profile, opts: &Options) -> Result<Token> {
     let identity = Identity::of(profile);
 
     let Some(cache) = cache else {
-        let mut secrets = Secrets::new(profile);
-        let fresh = fetch(profile, Grant::ClientCredentials, &mut secrets, deadline)?;
+        let fresh = fetch(profile, Grant::ClientCredentials, secrets, deadline)?;
         return Ok(fresh.into_token(time::now_unix()));
     };
 
@@ -91,10 +92,9 @@ pub fn obtain(profile: &Profile, opts: &Options) -> Result<Token> {
     let kept_refresh = previous
         .and_then(|e| e.refresh_token)
         .filter(|_| profile.kind() == ProviderKind::AndOpen);
-    let mut secrets = Secrets::new(profile);
     let started = time::now_unix();
     let fresh = match kept_refresh {
-        Some(rt) => match fetch(profile, Grant::Refresh(&rt), &mut secrets, deadline) {
+        Some(rt) => match fetch(profile, Grant::Refresh(&rt), secrets, deadline) {
             Ok(mut t) => {
                 if t.refresh_token.is_none() {
                     t.refresh_token = Some(rt.clone());
@@ -106,11 +106,11 @@ pub fn obtain(profile: &Profile, opts: &Options) -> Result<Token> {
                     "refresh grant failed ({}); falling back to client credentials",
                     e.message
                 );
-                fetch(profile, Grant::ClientCredentials, &mut secrets, deadline)?
+                fetch(profile, Grant::ClientCredentials, secrets, deadline)?
             }
             Err(e) => return Err(e),
         },
-        None => fetch(profile, Grant::ClientCredentials, &mut secrets, deadline)?,
+        None => fetch(profile, Grant::ClientCredentials, secrets, deadline)?,
     };
 
     match fresh.expires_in {

@@ -394,6 +394,16 @@ fn exec_puts_the_token_in_the_environment_and_passes_the_exit_status_through() {
         "printf '%s' \"$API_TOKEN\"",
     ]);
     assert_eq!(out.ok(), "tok-exec");
+    // The child gets the token, not the secret it was obtained with.
+    let out = env.run(&[
+        "exec",
+        "p",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s' \"${TOKFETCH_P_CLIENT_SECRET-unset}\"",
+    ]);
+    assert_eq!(out.ok(), "unset");
     // The token is not on the child's command line.
     let out = env.run(&[
         "exec",

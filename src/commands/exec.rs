@@ -7,7 +7,8 @@ use std::process::{Command, ExitCode};
 use crate::cli::ExecArgs;
 use crate::config::{self, Config};
 use crate::error::Failure;
-use crate::token;
+use crate::secret::{self, Source};
+use crate::token::{self, Secrets};
 
 pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
     if !config::valid_env_name(&args.env) {
@@ -18,11 +19,19 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let profile = config.select(args.profile.as_deref())?;
-    let token = token::obtain(profile, &(&args.fetch).into())?;
+    let token = token::obtain(profile, &(&args.fetch).into(), &mut Secrets::new(profile))?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Failure::usage("no command given after --").into());
     };
     let mut cmd = Command::new(program);
+    // The command gets the token, not the secrets it was obtained with.
+    for &field in profile.kind().secret_fields() {
+        for source in secret::env_candidates(profile, field) {
+            if let Source::NamedEnv(var) | Source::ConventionalEnv(var) = source {
+                cmd.env_remove(var);
+            }
+        }
+    }
     cmd.args(rest).env(&args.env, token.access_token.as_str());
     crate::vlog!(
         "running {} with the token in ${}",

@@ -10,9 +10,9 @@ use crate::token::{self, Secrets};
 
 pub fn get(config: &Config, args: GetArgs) -> anyhow::Result<ExitCode> {
     let profile = config.select(args.profile.as_deref())?;
-    let token = token::obtain(profile, &(&args.fetch).into())?;
-    // &Open's API calls need the api key too; only this output reads a secret on a cache hit.
     let mut secrets = Secrets::new(profile);
+    let token = token::obtain(profile, &(&args.fetch).into(), &mut secrets)?;
+    // &Open's API calls need the api key too; only this output reads a secret on a cache hit.
     let api_key = if args.output == Format::Curl && profile.kind() == ProviderKind::AndOpen {
         Some(secrets.api_key()?.clone())
     } else {

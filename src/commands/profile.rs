@@ -158,14 +158,7 @@ fn ask_client_id(name: &str) -> anyhow::Result<String> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage("--client-id is required when not on a terminal").into());
     }
-    eprint!("client_id for profile `{name}`: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the client id")?;
-    let id = line.trim().to_string();
+    let id = ask(&format!("client_id for profile `{name}`: "))?;
     if id.is_empty() {
         return Err(Failure::usage("no client id given").into());
     }
@@ -173,17 +166,23 @@ fn ask_client_id(name: &str) -> anyhow::Result<String> {
 }
 
 fn confirm(question: &str) -> anyhow::Result<bool> {
-    eprint!("{question} [Y/n] ");
+    let answer = ask(&format!("{question} [Y/n] "))?;
+    Ok(matches!(
+        answer.to_ascii_lowercase().as_str(),
+        "" | "y" | "yes"
+    ))
+}
+
+/// Print `prompt` on stderr and read one trimmed line from stdin.
+fn ask(prompt: &str) -> anyhow::Result<String> {
+    eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .context("reading the answer")?;
-    Ok(matches!(
-        line.trim().to_ascii_lowercase().as_str(),
-        "" | "y" | "yes"
-    ))
+        .context("reading from the terminal")?;
+    Ok(line.trim().to_string())
 }
 
 /// Replace `path` with `text` via a temp file and a rename, keeping the file's permissions.

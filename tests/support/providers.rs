@@ -84,6 +84,14 @@ impl State {
         self.knobs.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
+    /// A 200 with `body`, plus `expires_in` as the knobs say.
+    fn issue(&self, mut body: Value) -> Action {
+        if let Some(e) = self.knobs().expires_in {
+            body["expires_in"] = e;
+        }
+        Action::Respond(Response::json(200, body))
+    }
+
     /// A new token: unique, b64token characters only.
     fn token(&self) -> String {
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
@@ -205,12 +213,7 @@ pub fn onepassword(client_id: &'static str, secret: &'static str) -> TokenServer
         if get(&form, "scope").is_some_and(|s| s != "openid") {
             return oauth_error(400, "invalid_scope", "scope must be openid");
         }
-        let mut body =
-            json!({"access_token": st.token(), "token_type": "Bearer", "scope": "openid"});
-        if let Some(e) = st.knobs().expires_in {
-            body["expires_in"] = e;
-        }
-        Action::Respond(Response::json(200, body))
+        st.issue(json!({"access_token": st.token(), "token_type": "Bearer", "scope": "openid"}))
     })
 }
 
@@ -273,11 +276,7 @@ pub fn andopen(
         if let Ok(mut r) = refresh_tokens.lock() {
             r.push(rt.clone());
         }
-        let mut out = json!({"token_type": "bearer", "access_token": token, "refresh_token": rt, "scope": null});
-        if let Some(e) = st.knobs().expires_in {
-            out["expires_in"] = e;
-        }
-        Action::Respond(Response::json(200, out))
+        st.issue(json!({"token_type": "bearer", "access_token": token, "refresh_token": rt, "scope": null}))
     })
 }
 
@@ -406,9 +405,6 @@ pub fn oauth2(client_id: &'static str, secret: &'static str, auth: ClientAuth) -
         if let Some(s) = get(&form, "scope") {
             body["scope"] = json!(s);
         }
-        if let Some(e) = st.knobs().expires_in {
-            body["expires_in"] = e;
-        }
-        Action::Respond(Response::json(200, body))
+        st.issue(body)
     })
 }
