@@ -67,6 +67,12 @@ impl Entry {
     pub fn remaining(&self, now: u64) -> u64 {
         self.expires_at.saturating_sub(now)
     }
+
+    /// A hit: still valid, and for at least `min_ttl` seconds.
+    pub fn valid_for(&self, min_ttl: u64, now: u64) -> bool {
+        let left = self.remaining(now);
+        left > 0 && left >= min_ttl
+    }
 }
 
 #[derive(Serialize, Deserialize)]

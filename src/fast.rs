@@ -130,8 +130,7 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     }
     let entry = Cache::locate()?.load(&profile.name, &Identity::of(profile))?;
     let now = time::now_unix();
-    let left = entry.remaining(now);
-    if left < plain.min_ttl || left == 0 {
+    if !entry.valid_for(plain.min_ttl, now) {
         return None;
     }
     let token = token::Token {

@@ -137,8 +137,9 @@ pub fn obtain(profile: &Profile, opts: &Options, secrets: &mut Secrets) -> Resul
 /// The entry if it is still valid for `min_ttl` seconds.
 fn usable(entry: Option<Entry>, min_ttl: u64, profile: &str) -> Option<Entry> {
     let entry = entry?;
-    let left = entry.remaining(time::now_unix());
-    if left >= min_ttl && left > 0 {
+    let now = time::now_unix();
+    let left = entry.remaining(now);
+    if entry.valid_for(min_ttl, now) {
         vlog!("cache: hit for `{profile}`, {left} s left");
         Some(entry)
     } else {
