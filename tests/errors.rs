@@ -366,6 +366,14 @@ fn a_token_without_expiry_is_printed_and_has_null_lifetime() {
 
 // ---- exec ----------------------------------------------------------------------------------
 
+/// `tokfetch exec p [extra…] -- sh -c SCRIPT`.
+fn exec_sh(env: &Env, extra: &[&str], script: &str) -> support::Out {
+    let mut args = vec!["exec", "p"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--", "sh", "-c", script]);
+    env.run(&args)
+}
+
 #[test]
 fn exec_puts_the_token_in_the_environment_and_passes_the_exit_status_through() {
     let server = answering(Action::Respond(Response::json(
@@ -373,46 +381,20 @@ fn exec_puts_the_token_in_the_environment_and_passes_the_exit_status_through() {
         json!({"access_token": "tok-exec", "expires_in": 600}),
     )));
     let env = env_for(&server.url("/t"));
-    let out = env.run(&[
-        "exec",
-        "p",
-        "--",
-        "sh",
-        "-c",
-        "printf '%s' \"$TOKFETCH_TOKEN\"; exit 7",
-    ]);
+    let out = exec_sh(&env, &[], "printf '%s' \"$TOKFETCH_TOKEN\"; exit 7");
     assert_eq!(out.code, 7, "{out}");
     assert_eq!(out.stdout, "tok-exec");
-    let out = env.run(&[
-        "exec",
-        "p",
-        "--env",
-        "API_TOKEN",
-        "--",
-        "sh",
-        "-c",
-        "printf '%s' \"$API_TOKEN\"",
-    ]);
+    let out = exec_sh(&env, &["--env", "API_TOKEN"], "printf '%s' \"$API_TOKEN\"");
     assert_eq!(out.ok(), "tok-exec");
     // The child gets the token, not the secret it was obtained with.
-    let out = env.run(&[
-        "exec",
-        "p",
-        "--",
-        "sh",
-        "-c",
+    let out = exec_sh(
+        &env,
+        &[],
         "printf '%s' \"${TOKFETCH_P_CLIENT_SECRET-unset}\"",
-    ]);
+    );
     assert_eq!(out.ok(), "unset");
     // The token is not on the child's command line.
-    let out = env.run(&[
-        "exec",
-        "p",
-        "--",
-        "sh",
-        "-c",
-        "cat /proc/$$/cmdline | tr '\\0' ' '",
-    ]);
+    let out = exec_sh(&env, &[], "cat /proc/$$/cmdline | tr '\\0' ' '");
     assert!(!out.ok().contains("tok-exec"), "{out}");
 }
 
@@ -433,7 +415,5 @@ fn exec_of_a_missing_command_is_127_and_fetch_errors_keep_their_codes() {
         401,
         json!({"error": "invalid_client"}),
     )));
-    env_for(&rejecting.url("/t"))
-        .run(&["exec", "p", "--", "sh", "-c", "echo ran"])
-        .fails(5, &["invalid_client"]);
+    exec_sh(&env_for(&rejecting.url("/t")), &[], "echo ran").fails(5, &["invalid_client"]);
 }

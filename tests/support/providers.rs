@@ -176,6 +176,17 @@ fn form_fields(req: &Request, allowed: &[&str]) -> Result<Vec<(String, String)>,
     Ok(form)
 }
 
+/// The refusal a server gives a form whose grant_type is not client_credentials.
+fn not_client_credentials(form: &[(String, String)]) -> Option<Action> {
+    (get(form, "grant_type") != Some("client_credentials")).then(|| {
+        oauth_error(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be client_credentials",
+        )
+    })
+}
+
 fn get<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
         .find(|(k, _)| k == name)
@@ -203,12 +214,8 @@ pub fn onepassword(client_id: &'static str, secret: &'static str) -> TokenServer
             Ok(f) => f,
             Err(a) => return a,
         };
-        if get(&form, "grant_type") != Some("client_credentials") {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials",
-            );
+        if let Some(refused) = not_client_credentials(&form) {
+            return refused;
         }
         if get(&form, "scope").is_some_and(|s| s != "openid") {
             return oauth_error(400, "invalid_scope", "scope must be openid");
@@ -311,12 +318,8 @@ pub fn configapi(
             Ok(f) => f,
             Err(a) => return a,
         };
-        if get(&form, "grant_type") != Some("client_credentials") {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials",
-            );
+        if let Some(refused) = not_client_credentials(&form) {
+            return refused;
         }
         if get(&form, "client_id") != Some(client_id) || get(&form, "client_secret") != Some(secret)
         {
@@ -394,12 +397,8 @@ pub fn oauth2(client_id: &'static str, secret: &'static str, auth: ClientAuth) -
                 }
             }
         }
-        if get(&form, "grant_type") != Some("client_credentials") {
-            return oauth_error(
-                400,
-                "unsupported_grant_type",
-                "grant_type must be client_credentials",
-            );
+        if let Some(refused) = not_client_credentials(&form) {
+            return refused;
         }
         let mut body = json!({"access_token": st.token(), "token_type": "Bearer"});
         if let Some(s) = get(&form, "scope") {
