@@ -66,6 +66,17 @@ fn a_secret_given_as_an_argument_is_refused_without_echoing_it() {
         .fails(2, &["never taken from command-line arguments"]);
 }
 
+/// The test helper that feeds stdin must not fail when tokfetch refuses its input before
+/// reading it (a 1 MiB input cannot fit in a pipe buffer, so the write always breaks): the
+/// broken pipe is the expected outcome, and the exit code and message are what count.
+#[test]
+fn input_refused_before_it_is_read_is_not_a_test_failure() {
+    let env = env_for("http://127.0.0.1:9/t");
+    let big = vec![b'x'; 1 << 20];
+    env.run_with_stdin(&["get", "p", "--no-such-flag"], Some(&big))
+        .fails(2, &["--no-such-flag"]);
+}
+
 // ---- exit 3: configuration -----------------------------------------------------------------
 
 #[test]

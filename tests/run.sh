@@ -36,5 +36,5 @@ export KEYRING_HOME="$keyring_home"
 dbus-run-session -- sh -c '
   echo -n "tokfetch-test-unlock" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   sleep 0.5
-  cargo test --all-targets --locked -- --include-ignored
+  cargo test --all-targets --locked --no-fail-fast -- --include-ignored
 '
