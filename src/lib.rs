@@ -19,6 +19,7 @@ pub mod oauth;
 pub mod output;
 pub mod provider;
 pub mod proxy;
+pub mod redact;
 pub mod retry;
 pub mod secret;
 pub mod suggest;
@@ -78,8 +79,10 @@ fn error_prefix() -> &'static str {
     }
 }
 
+/// One line for stderr: secrets redacted, line breaks folded, other control characters escaped.
 fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
+    // Redact first: a secret may itself span lines (a PEM key).
+    redact::escape_controls(&redact::clean(s).replace(['\r', '\n'], " "))
 }
 
 fn report(e: &anyhow::Error) -> ExitCode {
@@ -120,13 +123,17 @@ fn clap_error(e: &clap::Error) -> ExitCode {
     let rendered = e.render().to_string();
     let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
     let first = lines.next().unwrap_or("invalid command line");
-    eprintln!("{}{}", error_prefix(), first.trim_start_matches("error: "));
+    eprintln!(
+        "{}{}",
+        error_prefix(),
+        one_line(first.trim_start_matches("error: "))
+    );
     let quiet = std::env::args().any(|a| a == "-q" || a == "--quiet");
     if !quiet {
         for l in lines {
             let l = l.trim();
             let l = l.strip_prefix("tip: ").unwrap_or(l);
-            eprintln!("  hint: {l}");
+            eprintln!("  hint: {}", one_line(l));
         }
     }
     ExitCode::from(2)

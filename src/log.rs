@@ -1,6 +1,7 @@
 //! `-v` and `-q`: what tokfetch says on stderr besides the requested output.
 //!
-//! Verbose lines never carry a secret or a token: callers pass only redacted values.
+//! Verbose lines pass through the redactor like every other stderr line, so a secret or token
+//! that slipped into one would still never be shown.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,7 +26,10 @@ pub fn quiet() -> bool {
 macro_rules! vlog {
     ($($arg:tt)*) => {
         if $crate::log::verbose() {
-            eprintln!("tokfetch: {}", format_args!($($arg)*));
+            eprintln!(
+                "tokfetch: {}",
+                $crate::redact::for_terminal(&format!($($arg)*))
+            );
         }
     };
 }

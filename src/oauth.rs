@@ -228,18 +228,6 @@ pub fn excerpt(body: &[u8]) -> String {
     escape(String::from_utf8_lossy(body).trim(), 200)
 }
 
-/// Replace every occurrence of a known secret in server-provided text, so that a server echoing
-/// the credentials back in an error cannot make tokfetch print them.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        if out.contains(*s) {
-            out = out.replace(*s, "[redacted]");
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,14 +403,6 @@ mod tests {
         assert_eq!(
             excerpt(b"<h1>Bad\r\nGateway</h1>\x1b[31m"),
             "<h1>Bad\\r\\nGateway</h1>\\u{1b}[31m"
-        );
-    }
-
-    #[test]
-    fn redaction_removes_echoed_secrets() {
-        assert_eq!(
-            redact("bad secret s3cr3t-value for id", &["s3cr3t-value"]),
-            "bad secret [redacted] for id"
         );
     }
 }

@@ -87,6 +87,33 @@ fn in_cidr(ip: IpAddr, net: &str, bits: &str) -> bool {
     }
 }
 
+/// The password of a `scheme://user:password@host` proxy URL, percent-decoded.
+pub fn password(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let userinfo = &rest[..rest.rfind('@')?];
+    let (_, pw) = userinfo.split_once(':')?;
+    let mut out = Vec::with_capacity(pw.len());
+    let b = pw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let decoded = (b[i] == b'%')
+            .then(|| pw.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// A proxy URL with any `user:password@` replaced, for `-v`.
 pub fn redacted(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -175,5 +202,11 @@ mod tests {
             "http://[redacted]@proxy:3128"
         );
         assert_eq!(redacted("http://proxy:3128"), "http://proxy:3128");
+        assert_eq!(
+            password("http://u:p%40ss@proxy:3128").as_deref(),
+            Some("p@ss")
+        );
+        assert_eq!(password("http://u@proxy:3128"), None);
+        assert_eq!(password("http://proxy:3128"), None);
     }
 }

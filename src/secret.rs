@@ -135,6 +135,16 @@ pub fn from_env(profile: &Profile, field: Field) -> Option<(Secret, Source)> {
 
 /// The secret for `field`, from the first source that has it; exit 4 when none does.
 pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
+    let found = resolve_unregistered(profile, field)?;
+    // From here on the value can never be printed, in any encoding a server may echo it in.
+    match field {
+        Field::ClientSecret => crate::redact::register_basic(&profile.client_id, found.0.expose()),
+        _ => crate::redact::register(found.0.expose()),
+    }
+    Ok(found)
+}
+
+fn resolve_unregistered(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
     if let Some(found) = from_env(profile, field) {
         return Ok(found);
     }

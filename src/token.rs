@@ -12,7 +12,7 @@ use crate::http::{self, Client, Reply};
 use crate::oauth::{self, TokenResponse, Unusable};
 use crate::provider::{self, Credentials, Grant};
 use crate::secret::{self, Field, Secret};
-use crate::{time, vlog};
+use crate::{redact, time, vlog};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]
@@ -137,6 +137,7 @@ pub fn obtain(profile: &Profile, opts: &Options, secrets: &mut Secrets) -> Resul
 /// The entry if it is still valid for `min_ttl` seconds.
 fn usable(entry: Option<Entry>, min_ttl: u64, profile: &str) -> Option<Entry> {
     let entry = entry?;
+    register_token(&entry.access_token, entry.refresh_token.as_deref());
     let now = time::now_unix();
     let left = entry.remaining(now);
     if entry.valid_for(min_ttl, now) {
@@ -228,46 +229,42 @@ fn fetch(
         api_key: secrets.api_key.as_ref(),
     };
     let req = provider::build(profile, grant, creds)?;
-
-    // Everything secret that went into this request; a server echoing any of it back in an
-    // error message gets it redacted before it reaches the terminal.
-    let mut sensitive: Vec<&str> = creds
-        .client_secret
-        .iter()
-        .chain(creds.api_key.iter())
-        .map(|s| s.expose())
-        .collect();
-    if let Grant::Refresh(rt) = grant {
-        sensitive.push(rt);
-    }
-    let basic = req
-        .header("authorization")
-        .and_then(|v| v.strip_prefix("Basic "));
-    sensitive.extend(basic);
-
+    // The secrets were registered with the redactor when they were read; the refresh token
+    // when it was cached. Whatever the server echoes back is cleaned before it is shown.
     let client = Client::new(profile)?;
-    let describe = |r: &Reply| describe(r, &sensitive);
     let reply = client.send(&req, deadline, &describe)?;
-    interpret(profile, &reply, &sensitive)
+    let token = interpret(profile, &reply)?;
+    register_token(&token.access_token, token.refresh_token.as_deref());
+    Ok(token)
+}
+
+/// Tokens are secrets too: never shown on stderr, whatever a later message quotes.
+fn register_token(access: &str, refresh: Option<&String>) {
+    redact::register(access);
+    if let Some(r) = refresh {
+        redact::register(r);
+    }
 }
 
 /// Turn a final reply into a token or the error SPEC §1 and §7 prescribe.
-fn interpret(profile: &Profile, reply: &Reply, sensitive: &[&str]) -> Result<TokenResponse> {
+fn interpret(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
     let host = &profile.endpoint.host;
     match reply.status {
         200 => {
             if reply.body_too_large {
                 return Err(http::too_large());
             }
+            // A 200 body may hold a live token in a shape we refuse: none of its text is shown.
             oauth::parse_token(&reply.body).map_err(|why| {
-                let mut msg = format!("unusable token response from {host}: {why}");
-                if why == Unusable::NotJson {
-                    msg = format!(
-                        "unusable token response from {host}: HTTP 200 but not JSON{}: {}",
+                let msg = if why == Unusable::NotJson {
+                    format!(
+                        "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",
                         content_type(reply),
-                        shown_body(reply, sensitive)
-                    );
-                }
+                        reply.body.len()
+                    )
+                } else {
+                    format!("unusable token response from {host}: {why}")
+                };
                 Failure::unusable(msg)
             })
         }
@@ -275,7 +272,7 @@ fn interpret(profile: &Profile, reply: &Reply, sensitive: &[&str]) -> Result<Tok
             let to = reply
                 .location
                 .as_deref()
-                .map(|l| format!(" to {}", oauth::escape(&oauth::redact(l, sensitive), 200)))
+                .map(|l| format!(" to {}", oauth::escape(&redact::clean(l), 200)))
                 .unwrap_or_default();
             Err(Failure::unusable(format!(
                 "the token endpoint redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
@@ -284,7 +281,7 @@ fn interpret(profile: &Profile, reply: &Reply, sensitive: &[&str]) -> Result<Tok
             .hint("set token_url in the profile to the final URL"))
         }
         status @ 400..=499 => {
-            let mut f = Failure::rejected(describe(reply, sensitive));
+            let mut f = Failure::rejected(describe(reply));
             if status == 401 {
                 f = f.hint(format!(
                     "check the client_id and the secret: tokfetch secret status {}",
@@ -295,15 +292,15 @@ fn interpret(profile: &Profile, reply: &Reply, sensitive: &[&str]) -> Result<Tok
             }
             Err(f)
         }
-        status => Err(Failure::unusable(format!(
-            "unexpected {} from {host}",
-            describe(reply, sensitive)
-        ))
-        .hint(if (200..300).contains(&status) {
-            "a token endpoint answers 200 with a JSON body".to_string()
-        } else {
-            format!("HTTP {status} is not a token response")
-        })),
+        status => Err(
+            Failure::unusable(format!("unexpected {} from {host}", describe(reply))).hint(
+                if (200..300).contains(&status) {
+                    "a token endpoint answers 200 with a JSON body".to_string()
+                } else {
+                    format!("HTTP {status} is not a token response")
+                },
+            ),
+        ),
     }
 }
 
@@ -315,27 +312,27 @@ fn content_type(reply: &Reply) -> String {
         .unwrap_or_default()
 }
 
-fn shown_body(reply: &Reply, sensitive: &[&str]) -> String {
+fn shown_body(reply: &Reply) -> String {
     if reply.body_too_large {
         return "(body over 1 MiB, not read)".to_string();
     }
     if reply.body.is_empty() {
         return "(empty body)".to_string();
     }
-    let text = oauth::redact(&String::from_utf8_lossy(&reply.body), sensitive);
+    let text = redact::clean(&String::from_utf8_lossy(&reply.body));
     oauth::excerpt(text.as_bytes())
 }
 
 /// `<error>: <error_description> (HTTP <status>)`, or the status and the start of the body.
-fn describe(reply: &Reply, sensitive: &[&str]) -> String {
+fn describe(reply: &Reply) -> String {
     let status = reply.status;
     match oauth::parse_error(&reply.body) {
         Some(e) => {
-            let error = oauth::escape(&oauth::redact(&e.error, sensitive), 100);
+            let error = oauth::escape(&redact::clean(&e.error), 100);
             match e.description {
                 Some(d) => format!(
                     "{error}: {} (HTTP {status})",
-                    oauth::escape(&oauth::redact(&d, sensitive), 300)
+                    oauth::escape(&redact::clean(&d), 300)
                 ),
                 None => format!("{error} (HTTP {status})"),
             }
@@ -343,7 +340,7 @@ fn describe(reply: &Reply, sensitive: &[&str]) -> String {
         None => format!(
             "HTTP {status}{}: {}",
             content_type(reply),
-            shown_body(reply, sensitive)
+            shown_body(reply)
         ),
     }
 }
@@ -371,7 +368,7 @@ mod tests {
             br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
         );
         assert_eq!(
-            describe(&r, &[]),
+            describe(&r),
             "invalid_client: Client authentication failed (HTTP 401)"
         );
     }
@@ -380,7 +377,7 @@ mod tests {
     fn describes_html_with_status_and_escaped_excerpt() {
         let r = reply(502, "text/html", b"<html>\r\n<h1>502 Bad Gateway</h1>");
         assert_eq!(
-            describe(&r, &[]),
+            describe(&r),
             "HTTP 502 (text/html): <html>\\r\\n<h1>502 Bad Gateway</h1>"
         );
     }
@@ -392,7 +389,8 @@ mod tests {
             "application/json",
             br#"{"error":"invalid_request","error_description":"bad secret hunter2-xyz"}"#,
         );
-        let d = describe(&r, &["hunter2-xyz"]);
+        redact::register("hunter2-xyz");
+        let d = describe(&r);
         assert!(!d.contains("hunter2"), "{d}");
         assert!(d.contains("[redacted]"), "{d}");
     }

@@ -235,11 +235,31 @@ fn an_html_login_page_with_200_is_exit_7() {
         "text/html; charset=utf-8",
         "<!DOCTYPE html><html><body><form action=/login>Sign in</form></body></html>",
     ))]);
-    env_for(&server.url("/t"), "").run(&["get", "p"]).fails(
-        7,
-        &["HTTP 200 but not JSON", "text/html", "<!DOCTYPE html>"],
-    );
+    let out = env_for(&server.url("/t"), "").run(&["get", "p"]);
+    out.fails(7, &["HTTP 200 but not JSON", "text/html", "not shown"]);
+    // README "Network behaviour": a success body may hold a live token, so none of it is shown.
+    assert!(!out.stderr.contains("Sign in"), "{out}");
     assert_eq!(server.count(), 1);
+}
+
+/// A form-encoded success body (what some servers send) holds a live token in a shape tokfetch
+/// does not accept: the error says what was wrong and shows none of the body.
+#[test]
+fn an_unusable_200_body_is_reported_without_its_text() {
+    let server = scripted(vec![Action::Respond(Response::new(
+        200,
+        "text/plain",
+        "access_token=live-token-4711-abcdef&token_type=bearer&expires_in=900",
+    ))]);
+    let env = env_for(&server.url("/t"), "");
+    let out = env.run(&["get", "p"]);
+    out.fails(7, &["HTTP 200 but not JSON", "text/plain"]);
+    let verbose = env.run(&["get", "p", "-v"]);
+    assert_eq!(verbose.code, 7, "{verbose}");
+    for o in [&out, &verbose] {
+        assert!(!o.stderr.contains("live-token-4711"), "{o}");
+        assert!(!o.stderr.contains("access_token="), "{o}");
+    }
 }
 
 #[test]

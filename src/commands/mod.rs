@@ -66,7 +66,7 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 /// A note for the user on stderr, unless `-q`.
 pub fn note(text: &str) {
     if !crate::log::quiet() {
-        eprintln!("tokfetch: {text}");
+        eprintln!("tokfetch: {}", crate::redact::for_terminal(text));
     }
 }
 
