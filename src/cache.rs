@@ -21,8 +21,9 @@ use crate::vlog;
 const FORMAT: &str = "tokfetch-token-cache";
 const VERSION: u32 = 1;
 const SUFFIX: &str = ".token.json";
-/// A cache file is a few hundred bytes; anything much larger is not ours.
-const MAX_FILE: u64 = 256 * 1024;
+/// The largest cache file the writer writes, and so the largest the reader reads: a token up to
+/// the 1 MiB body cap fits, with its JSON around it (README "Caching").
+const MAX_FILE: u64 = 4 << 20;
 
 /// What a cached token was issued for. Change any part and the token is not reused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +118,61 @@ impl Cache {
         Some(Cache { dir })
     }
 
+    /// The cache directory if tokfetch may use it, warning once per run (unless `-q`) when it
+    /// may not: see [`Cache::trusted`].
+    pub fn open() -> Option<Cache> {
+        let cache = Self::locate()?;
+        match cache.trusted() {
+            Ok(()) => Some(cache),
+            Err(why) => {
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    if !crate::log::quiet() {
+                        eprintln!(
+                            "tokfetch: warning: not using the token cache {}: {why}; fetching without it",
+                            crate::redact::escape_controls(&cache.dir.display().to_string())
+                        );
+                        eprintln!(
+                            "  hint: chmod 700 {0} (it must be yours and private), or set TOKFETCH_CACHE_DIR to a directory of your own",
+                            crate::redact::escape_controls(&cache.dir.display().to_string())
+                        );
+                    }
+                });
+                None
+            }
+        }
+    }
+
+    /// A cache directory another user owns, or others may write, could be used to plant a
+    /// token or to read one: tokfetch then neither reads, writes nor locks there. A directory
+    /// that does not exist yet is fine: tokfetch creates it private.
+    pub fn trusted(&self) -> std::result::Result<(), String> {
+        let meta = match fs::metadata(&self.dir) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(format!("cannot inspect it ({e})")),
+        };
+        if !meta.is_dir() {
+            return Err("it is not a directory".to_string());
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            if meta.uid() != me {
+                return Err(format!("it is owned by another user (uid {})", meta.uid()));
+            }
+            if meta.mode() & 0o022 != 0 {
+                return Err(format!(
+                    "it is writable by others (mode {:o})",
+                    meta.mode() & 0o777
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -187,6 +243,10 @@ impl Cache {
             refresh_token: entry.refresh_token.as_ref().map(|r| r.to_string()),
         };
         let json = Zeroizing::new(serde_json::to_vec(&disk).map_err(io::Error::other)?);
+        if json.len() as u64 > MAX_FILE {
+            // Never write what the reader would refuse: that would re-fetch on every call.
+            return Err(io::Error::other("the token is too large to cache"));
+        }
         let tmp = self.dir.join(format!(
             ".{profile}{SUFFIX}.{}.{}.tmp",
             std::process::id(),

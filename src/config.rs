@@ -81,6 +81,9 @@ const COMMON_KEYS: &[&str] = &[
 
 const TOP_LEVEL_KEYS: &[&str] = &["default_profile", "profiles"];
 
+/// Keys that would hold a secret: never read from the config (README "Secrets").
+const SECRET_KEYS: &[Field] = &[Field::ClientSecret, Field::ApiKey];
+
 /// Form fields tokfetch sets itself; `params` may not override them.
 const RESERVED_PARAMS: &[&str] = &["grant_type", "client_id", "client_secret", "refresh_token"];
 
@@ -165,6 +168,12 @@ pub struct Config {
     pub path: PathBuf,
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, Profile>,
+    /// Profiles with an error, and the error. A broken profile fails only the commands that
+    /// use it (README "Configuration reference"); `profiles` lists it with its error.
+    pub broken: BTreeMap<String, Failure>,
+    /// Every variable a `*_env` key of any profile names, broken profiles included: `exec`
+    /// withholds them all from the command (README "Security model").
+    pub secret_env_vars: std::collections::BTreeSet<String>,
 }
 
 /// `--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`.
@@ -183,27 +192,107 @@ pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf> {
         })
 }
 
+/// The largest config file tokfetch reads (README "Configuration reference").
+pub const MAX_CONFIG: u64 = 1 << 20;
+
 /// Read and validate the config file at `path`.
 pub fn load(path: &Path) -> Result<Config> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Failure::config(format!("no config file at {}", path.display()))
+    match read(path)? {
+        Some(text) => parse(path, &text),
+        None => Err(
+            Failure::config(format!("no config file at {}", path.display()))
                 .hint("start with: tokfetch profile add NAME --provider onepassword --client-id ID")
                 .hint("providers: onepassword (--region), andopen (--tenant), configapi (--host), oauth2 (--token-url)")
-                .hint("or write the file by hand; README.md has an example for every provider"));
-        }
-        Err(e) => {
-            return Err(Failure::config(format!(
-                "cannot read config file {}: {e}",
-                path.display()
-            )));
-        }
+                .hint("or write the file by hand; README.md has an example for every provider"),
+        ),
+    }
+}
+
+/// The text of the config file, `None` when there is none. Refused before a byte is read: a
+/// FIFO, device or directory (which would hang or never end), a file over [`MAX_CONFIG`], and
+/// on Unix a file others may write or that another user owns (root aside): the config decides
+/// where secrets are sent, so it gets the trust ssh gives `~/.ssh/config`.
+pub fn read(path: &Path) -> Result<Option<String>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Failure::config(format!("cannot read config file {}: {e}", path.display()))
     };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Opening a FIFO for reading would block until a writer came; non-blocking returns at
+        // once, and the type check below refuses it.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    check_file(path, &meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(too_large(path));
+    }
     let text = String::from_utf8(bytes).map_err(|_| {
         Failure::config(format!("{}: the config file is not UTF-8", path.display()))
     })?;
-    parse(path, &text)
+    Ok(Some(text))
+}
+
+fn too_large(path: &Path) -> Failure {
+    Failure::config(format!(
+        "config file {} is larger than {} KiB; that is not a tokfetch config",
+        path.display(),
+        MAX_CONFIG / 1024
+    ))
+}
+
+/// A regular file (a link to one is followed), small enough, and on Unix trusted.
+fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(
+            Failure::config(format!("config file {} is {what}", path.display()))
+                .hint("point --config or TOKFETCH_CONFIG at a TOML file"),
+        );
+    }
+    if meta.len() > MAX_CONFIG {
+        return Err(too_large(path));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(Failure::config(format!(
+                "config file {} is owned by another user (uid {}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+                path.display(),
+                meta.uid()
+            ))
+            .hint(format!("take it over: chown \"$(id -u)\" {}", path.display())));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(Failure::config(format!(
+                "config file {} is writable by others (mode {:o}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+                path.display(),
+                meta.mode() & 0o777
+            ))
+            .hint(format!("chmod go-w {}", path.display())));
+        }
+    }
+    Ok(())
 }
 
 /// Validate config text; `path` is used in messages and to resolve relative `ca_file` paths.
@@ -218,6 +307,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
 
     let mut default_profile = None;
     let mut profiles = BTreeMap::new();
+    let mut broken = BTreeMap::new();
+    let mut secret_env_vars = std::collections::BTreeSet::new();
     for (key, value) in root.iter() {
         match key.get_ref().as_ref() {
             "default_profile" => {
@@ -231,8 +322,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
                     ));
                 };
                 for (name, body) in table.iter() {
-                    let profile = cx.profile(path, name, body)?;
-                    profiles.insert(profile.name.clone(), profile);
+                    if let DeValue::Table(t) = body.get_ref() {
+                        for (k, v) in t.iter() {
+                            if let (true, DeValue::String(var)) = (
+                                SECRET_KEYS.iter().any(|f| f.env_key() == k.get_ref()),
+                                v.get_ref(),
+                            ) {
+                                secret_env_vars.insert(var.to_string());
+                            }
+                        }
+                    }
+                    match cx.profile(path, name, body) {
+                        Ok(profile) => {
+                            profiles.insert(profile.name.clone(), profile);
+                        }
+                        Err(f) => {
+                            broken.insert(name.get_ref().to_string(), f);
+                        }
+                    }
                 }
             }
             other => {
@@ -249,12 +356,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
 
     let default_profile = match default_profile {
         Some((name, span)) => {
-            if !profiles.contains_key(&name) {
+            if !profiles.contains_key(&name) && !broken.contains_key(&name) {
                 return Err(cx.err(
                     span,
                     format!(
                         "default_profile `{name}` is not a profile in this file{}",
-                        known_list(&profiles)
+                        known_list(profiles.keys().chain(broken.keys()))
                     ),
                 ));
             }
@@ -267,25 +374,39 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         path: path.to_path_buf(),
         default_profile,
         profiles,
+        broken,
+        secret_env_vars,
     })
 }
 
-fn known_list(profiles: &BTreeMap<String, Profile>) -> String {
-    if profiles.is_empty() {
+fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names
+        .map(String::as_str)
+        .filter(|n| valid_profile_name(n))
+        .collect();
+    if names.is_empty() {
         "; the file defines no profiles".to_string()
     } else {
-        let names: Vec<&str> = profiles.keys().map(String::as_str).collect();
         format!("; known profiles: {}", names.join(", "))
     }
 }
 
-/// Valid profile names: `[A-Za-z0-9._-]+`.
+/// The longest profile name: it must fit in a file name with the cache's suffixes.
+pub const MAX_PROFILE_NAME: usize = 64;
+
+/// Valid profile names: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, so that no name is `.` or `..`,
+/// hidden, or too long for a cache or lock file name.
 pub fn valid_profile_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    let b = name.as_bytes();
+    matches!(b.first(), Some(c) if c.is_ascii_alphanumeric())
+        && b.len() <= MAX_PROFILE_NAME
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
+
+/// What a profile name must look like, for messages.
+pub const PROFILE_NAME_RULE: &str =
+    "a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`";
 
 /// Valid environment variable names for `*_env` keys: `[A-Za-z_][A-Za-z0-9_]*`.
 pub fn valid_env_name(name: &str) -> bool {
@@ -303,6 +424,19 @@ pub enum Chosen {
 }
 
 impl Config {
+    /// Every profile name in the file, usable or broken, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let mut all: Vec<&str> = self
+            .profiles
+            .keys()
+            .chain(self.broken.keys())
+            .map(String::as_str)
+            .filter(|n| valid_profile_name(n))
+            .collect();
+        all.sort_unstable();
+        all.into_iter()
+    }
+
     /// The profile to use: the argument, else `$TOKFETCH_PROFILE`, else `default_profile`.
     pub fn select(&self, arg: Option<&str>) -> Result<&Profile> {
         let env = std::env::var("TOKFETCH_PROFILE")
@@ -319,7 +453,7 @@ impl Config {
                     self.path.display()
                 ));
                 if !self.profiles.is_empty() {
-                    let names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+                    let names: Vec<&str> = self.names().collect();
                     f = f.hint(format!("profiles: {}", names.join(", ")));
                 }
                 return Err(f);
@@ -333,6 +467,14 @@ impl Config {
         if let Some(p) = self.profiles.get(name) {
             return Ok(p);
         }
+        if let Some(f) = self.broken.get(name) {
+            return Err(f.clone());
+        }
+        Err(self.unknown_profile(name, chosen))
+    }
+
+    /// The error for a name that is not a profile of this file, listing the known ones.
+    pub fn unknown_profile(&self, name: &str, chosen: Chosen) -> Failure {
         let origin = match chosen {
             Chosen::Argument => "",
             Chosen::Environment => " (from TOKFETCH_PROFILE)",
@@ -341,12 +483,12 @@ impl Config {
         let mut msg = format!(
             "unknown profile `{name}`{origin} in {}{}",
             self.path.display(),
-            known_list(&self.profiles)
+            known_list(self.profiles.keys().chain(self.broken.keys()))
         );
-        if let Some(s) = suggest::closest(name, self.profiles.keys().map(String::as_str)) {
+        if let Some(s) = suggest::closest(name, self.names()) {
             msg.push_str(&format!("; did you mean `{s}`?"));
         }
-        Err(Failure::config(msg))
+        Failure::config(msg)
     }
 }
 
@@ -461,7 +603,9 @@ impl Cx<'_> {
         if !valid_profile_name(&name) {
             return Err(self.err(
                 name_key.span(),
-                format!("profile name `{name}` may contain only letters, digits, `.`, `_` and `-`"),
+                format!(
+                    "profile name `{name}` is not valid: a profile name is {PROFILE_NAME_RULE}"
+                ),
             ));
         }
         let DeValue::Table(table) = body.get_ref() else {
@@ -646,6 +790,9 @@ impl Cx<'_> {
     /// The error for a key this provider does not accept, saying where it belongs or what was meant.
     fn misplaced(&self, key: &Key, kind: ProviderKind, profile: &str) -> Failure {
         let k = key.get_ref().as_ref();
+        if let Some(field) = SECRET_KEYS.iter().find(|f| f.name() == k) {
+            return self.secret_in_config(key.span(), *field, profile);
+        }
         let owners: Vec<&str> = ProviderKind::ALL
             .iter()
             .filter(|o| o.own_keys().contains(&k))
@@ -662,10 +809,6 @@ impl Cx<'_> {
         };
         if let Some(s) = suggest::closest(k, kind.keys()) {
             msg.push_str(&format!("; did you mean `{s}`?"));
-        } else if k == "client_secret" || k == "api_key" {
-            msg.push_str(&format!(
-                "; secrets never go in the config: use `tokfetch secret set {profile}` or an environment variable"
-            ));
         }
         let f = self.err(key.span(), msg);
         if owners.is_empty() {
@@ -678,6 +821,32 @@ impl Cx<'_> {
         } else {
             f
         }
+    }
+
+    /// A secret written into the config: refused, its value never echoed, with the two ways
+    /// a secret is given instead (README "Secrets").
+    fn secret_in_config(
+        &self,
+        span: std::ops::Range<usize>,
+        field: Field,
+        profile: &str,
+    ) -> Failure {
+        let flag = crate::secret::field_flag(field);
+        self.err(
+            span,
+            format!(
+                "`{}` in profile `{profile}`: secrets are never read from the config file; remove the line",
+                field.name()
+            ),
+        )
+        .hint(format!(
+            "store it in the OS keyring: tokfetch secret set {profile}{flag}"
+        ))
+        .hint(format!(
+            "or set {} in the environment (CI), or name your own variable with {} = \"VAR\"",
+            crate::secret::conventional_env(profile, field),
+            field.env_key()
+        ))
     }
 
     /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL.
@@ -714,6 +883,9 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for (k, v) in table.iter() {
             let name = k.get_ref().to_string();
+            if let Some(field) = SECRET_KEYS.iter().find(|f| f.name() == name) {
+                return Err(self.secret_in_config(k.span(), *field, profile));
+            }
             if RESERVED_PARAMS.contains(&name.as_str()) {
                 return Err(self.err(
                     k.span(),
@@ -804,14 +976,17 @@ mod tests {
         }
     }
 
+    /// The error of a refused file, or of its one broken profile.
     fn parse_err(text: &str) -> String {
-        match parse(Path::new("/etc/t/config.toml"), text) {
-            Ok(_) => panic!("config should be refused:\n{text}"),
-            Err(e) => {
-                assert_eq!(e.kind, crate::error::Kind::Config);
-                e.message
-            }
-        }
+        let e = match parse(Path::new("/etc/t/config.toml"), text) {
+            Err(e) => e,
+            Ok(c) => match c.broken.into_values().next() {
+                Some(e) => e,
+                None => panic!("config should be refused:\n{text}"),
+            },
+        };
+        assert_eq!(e.kind, crate::error::Kind::Config);
+        e.message
     }
 
     const SPEC_EXAMPLE: &str = r#"
@@ -1005,7 +1180,19 @@ client_id = "c"
         let msg = parse_err(
             "[profiles.op]\nprovider = \"onepassword\"\nclient_id = \"x\"\nclient_secret = \"hunter2\"\n",
         );
-        assert!(msg.contains("unknown key `client_secret`"), "{msg}");
+        assert!(
+            msg.contains("secrets are never read from the config file"),
+            "{msg}"
+        );
+        assert!(!msg.contains("did you mean"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+        let msg = parse_err(
+            "[profiles.ao]\nprovider = \"andopen\"\ntenant = \"t\"\nclient_id = \"x\"\napi_key = \"hunter2\"\n",
+        );
+        assert!(
+            msg.contains("`api_key` in profile `ao`: secrets are never read"),
+            "{msg}"
+        );
         assert!(!msg.contains("hunter2"), "{msg}");
         let msg = parse_err(
             "[profiles.op]\nprovider = \"onepassword\"\nclient_id = \"x\"\nclient_secret_env = \"hunter 2\"\n",
@@ -1016,7 +1203,7 @@ client_id = "c"
     #[test]
     fn profile_names_and_top_level_keys_are_checked() {
         let msg = parse_err("[profiles.\"a b\"]\nprovider = \"onepassword\"\nclient_id = \"x\"\n");
-        assert!(msg.contains("may contain only"), "{msg}");
+        assert!(msg.contains("is not valid: a profile name is"), "{msg}");
         let msg = parse_err("default_profle = \"a\"\n");
         assert!(msg.contains("did you mean `default_profile`?"), "{msg}");
         let msg = parse_err("[andopen]\nprovider = \"andopen\"\n");
@@ -1097,9 +1284,28 @@ client_id = "c"
     }
 
     #[test]
+    fn one_broken_profile_leaves_the_others_usable() {
+        let c = parse_ok(
+            "[profiles.good]\nprovider = \"onepassword\"\nclient_id = \"x\"\n[profiles.bad]\nprovider = \"onepassword\"\nclient_id = \"x\"\ntenent = \"t\"\n",
+        );
+        assert!(c.profile("good", Chosen::Argument).is_ok());
+        let e = c.profile("bad", Chosen::Argument).expect_err("broken");
+        assert!(
+            e.message.contains(":7: unknown key `tenent`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(c.names().collect::<Vec<_>>(), ["bad", "good"]);
+    }
+
+    #[test]
     fn valid_names() {
         assert!(valid_profile_name("onepassword-eu.v2_x"));
-        assert!(!valid_profile_name(""));
+        assert!(valid_profile_name(&"a".repeat(64)));
+        assert!(!valid_profile_name(&"a".repeat(65)));
+        for bad in ["", ".", "..", ".hidden", "-x", "_x", "a b", "é"] {
+            assert!(!valid_profile_name(bad), "{bad:?}");
+        }
         assert!(!valid_profile_name("a/b"));
         assert!(valid_env_name("MY_SECRET_1"));
         assert!(valid_env_name("_X"));

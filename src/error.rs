@@ -36,7 +36,7 @@ impl Kind {
 }
 
 /// An error meant for the user: one line of message, then optional hints.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub kind: Kind,
     pub message: String,

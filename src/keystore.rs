@@ -120,6 +120,17 @@ pub fn get(profile: &str, field: Field) -> Result<Option<Secret>, Unavailable> {
     })
 }
 
+/// Whether the keyring can be used at all, asked the cheapest way the store allows (opening
+/// the store and looking up an item that need not exist), within the usual bound.
+pub fn probe() -> Result<(), Unavailable> {
+    bounded(
+        || match entry("tokfetch-probe", Field::ClientSecret)?.get_password() {
+            Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
+            Err(e) => Err(Unavailable(describe(&e))),
+        },
+    )
+}
+
 /// Store (or replace) the secret.
 pub fn set(profile: &str, field: Field, secret: &Secret) -> Result<(), Unavailable> {
     let profile = profile.to_string();

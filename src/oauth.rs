@@ -152,6 +152,10 @@ impl std::fmt::Display for Unusable {
     }
 }
 
+/// The longest lifetime believed: one year. A larger `expires_in` (2^64-1, 1e13) would
+/// overflow or give an expiry in a year no calendar prints (README "Network behaviour").
+pub const MAX_EXPIRES_IN: u64 = 31_536_000;
+
 /// Validate a successful token response body.
 pub fn parse_token(body: &[u8]) -> Result<TokenResponse, Unusable> {
     let map = json_object(body).ok_or(Unusable::NotJson)?;
@@ -170,9 +174,20 @@ pub fn parse_token(body: &[u8]) -> Result<TokenResponse, Unusable> {
     }
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.as_u64().ok_or(Unusable::BadExpiresIn)?),
+        Some(Value::Number(n)) => Some(match (n.as_u64(), n.as_f64()) {
+            (Some(v), _) => v.min(MAX_EXPIRES_IN),
+            // An integer too large for u64 arrives as a float: it is still "more than a year".
+            (None, Some(f)) if !n.is_i64() && f.is_finite() && f >= 1.0 && f.fract() == 0.0 => {
+                MAX_EXPIRES_IN
+            }
+            _ => return Err(Unusable::BadExpiresIn),
+        }),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(s.parse::<u64>().map_err(|_| Unusable::BadExpiresIn)?)
+            // Digits beyond u64 are a very long lifetime, not an error.
+            Some(
+                s.parse::<u64>()
+                    .map_or(MAX_EXPIRES_IN, |v| v.min(MAX_EXPIRES_IN)),
+            )
         }
         Some(_) => return Err(Unusable::BadExpiresIn),
     };
@@ -328,6 +343,34 @@ mod tests {
             strip_trailing_commas(body).as_slice(),
             br#"{"access_token":"a,}","x":[1,2]}"#
         );
+    }
+
+    #[test]
+    fn huge_lifetimes_are_taken_as_one_year() {
+        for body in [
+            br#"{"access_token":"x","expires_in":18446744073709551615}"#.as_slice(),
+            br#"{"access_token":"x","expires_in":10000000000000}"#,
+            br#"{"access_token":"x","expires_in":100000000000000000000000}"#,
+            br#"{"access_token":"x","expires_in":"99999999999999999999999999"}"#,
+            br#"{"access_token":"x","expires_in":31536001}"#,
+        ] {
+            let t = parse_token(body).expect("valid");
+            assert_eq!(
+                t.expires_in,
+                Some(MAX_EXPIRES_IN),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let t = parse_token(br#"{"access_token":"x","expires_in":31536000}"#).expect("valid");
+        assert_eq!(t.expires_in, Some(31_536_000));
+        for bad in [
+            br#"{"access_token":"x","expires_in":1.5}"#.as_slice(),
+            br#"{"access_token":"x","expires_in":-1}"#,
+            br#"{"access_token":"x","expires_in":-1e30}"#,
+        ] {
+            assert_eq!(parse_token(bad), Err(Unusable::BadExpiresIn));
+        }
     }
 
     #[test]

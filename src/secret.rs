@@ -53,7 +53,10 @@ impl Field {
         }
     }
 
-    fn env_suffix(self) -> &'static str {
+    /// Every field, in order.
+    pub const ALL: [Field; 2] = [Field::ClientSecret, Field::ApiKey];
+
+    pub fn env_suffix(self) -> &'static str {
         match self {
             Field::ClientSecret => "CLIENT_SECRET",
             Field::ApiKey => "API_KEY",
@@ -117,20 +120,31 @@ pub fn env_candidates(profile: &Profile, field: Field) -> Vec<Source> {
     out
 }
 
-/// A secret from the environment, if one of the field's variables is set and non-empty.
-/// (CI systems expand an undefined secret to an empty string; that counts as not set.)
-pub fn from_env(profile: &Profile, field: Field) -> Option<(Secret, Source)> {
-    env_candidates(profile, field).into_iter().find_map(|src| {
+/// What the environment holds for a field.
+pub enum FromEnv {
+    Found(Secret, Source),
+    /// The first variable that is set is empty: a CI secret that expanded to nothing. That is
+    /// an error to report, not a reason to look elsewhere (README "Secrets").
+    Empty(String),
+    Unset,
+}
+
+/// The field's variables in order: the first one that is set decides.
+pub fn from_env(profile: &Profile, field: Field) -> FromEnv {
+    for src in env_candidates(profile, field) {
         let (Source::NamedEnv(var) | Source::ConventionalEnv(var)) = &src else {
-            return None;
+            continue;
         };
-        let value = Zeroizing::new(std::env::var(var).ok()?);
+        let Some(value) = std::env::var_os(var) else {
+            continue;
+        };
         if value.is_empty() {
-            None
-        } else {
-            Some((Secret::new(value.to_string()), src))
+            return FromEnv::Empty(var.clone());
         }
-    })
+        let value = Zeroizing::new(value.to_string_lossy().into_owned());
+        return FromEnv::Found(Secret::new(value.to_string()), src);
+    }
+    FromEnv::Unset
 }
 
 /// The secret for `field`, from the first source that has it; exit 4 when none does.
@@ -145,8 +159,19 @@ pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
 }
 
 fn resolve_unregistered(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
-    if let Some(found) = from_env(profile, field) {
-        return Ok(found);
+    match from_env(profile, field) {
+        FromEnv::Found(secret, source) => return Ok((secret, source)),
+        FromEnv::Empty(var) => {
+            return Err(Failure::credentials(format!(
+                "no {} for profile `{}`: ${var} is set but empty",
+                field.name(),
+                profile.name
+            ))
+            .hint(format!(
+                "give ${var} the secret (on CI: is the secret defined for this job?), or unset it to use the next source"
+            )));
+        }
+        FromEnv::Unset => {}
     }
     let conventional = conventional_env(&profile.name, field);
     let vars = match profile.env_override(field) {
@@ -185,6 +210,8 @@ pub fn field_flag(field: Field) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presence {
     Found(Source),
+    /// This variable is set but empty.
+    Empty(String),
     Missing,
     /// Not in the environment, and the keyring could not be asked.
     Unknown(String),
@@ -193,8 +220,10 @@ pub enum Presence {
 /// Look for `field` of `profile` in every source, in order. With `keyring` false (the keyring
 /// already failed once in this run), the keyring is not asked again.
 pub fn presence(profile: &Profile, field: Field, keyring: bool) -> Presence {
-    if let Some((_, source)) = from_env(profile, field) {
-        return Presence::Found(source);
+    match from_env(profile, field) {
+        FromEnv::Found(_, source) => return Presence::Found(source),
+        FromEnv::Empty(var) => return Presence::Empty(var),
+        FromEnv::Unset => {}
     }
     if !keyring {
         return Presence::Unknown("keyring unavailable".to_string());

@@ -54,7 +54,7 @@ pub fn obtain(profile: &Profile, opts: &Options, secrets: &mut Secrets) -> Resul
         vlog!("cache: off for `{}` (cache = false)", profile.name);
         None
     } else {
-        let c = Cache::locate();
+        let c = Cache::open();
         if c.is_none() {
             vlog!("cache: no cache directory (set TOKFETCH_CACHE_DIR); not caching");
         }

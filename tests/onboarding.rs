@@ -250,7 +250,15 @@ fn profiles_table_lists_every_profile_with_its_secrets() {
         table.contains("api_key=unknown"),
         "no keyring here: {table}"
     );
-    assert_eq!(lines.len(), 3);
+    // Two rows, then one line saying why a source is unknown (no D-Bus session here).
+    assert_eq!(lines.len(), 5, "{table}");
+    assert_eq!(lines[3], "", "{table}");
+    assert!(
+        lines[4].starts_with(
+            "unknown: not in the environment, and the OS keyring could not be asked: "
+        ) && lines[4].contains("TOKFETCH_<PROFILE>_<FIELD>"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -1,4 +1,6 @@
-//! `tokfetch cache clear [PROFILE]`. Needs no config: it only touches the cache directory.
+//! `tokfetch cache clear [PROFILE]`. Clearing everything needs no config (it only touches the
+//! cache directory); clearing one profile checks the name against the config, like every other
+//! command that takes a profile.
 
 use std::process::ExitCode;
 
@@ -7,15 +9,30 @@ use anyhow::Context;
 use super::{check_name, note};
 use crate::cache::Cache;
 use crate::cli::CacheCommand;
-use crate::error::Failure;
+use crate::config::{Chosen, Config};
+use crate::error::{Failure, Result};
 
-pub fn run(cmd: CacheCommand) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: CacheCommand, config: impl FnOnce() -> Result<Config>) -> anyhow::Result<ExitCode> {
     let CacheCommand::Clear { profile } = cmd;
     let cache = Cache::locate()
         .ok_or_else(|| Failure::config("no cache directory (set TOKFETCH_CACHE_DIR)"))?;
+    if let Err(why) = cache.trusted() {
+        return Err(Failure::config(format!(
+            "refusing to touch the token cache {}: {why}",
+            cache.dir().display()
+        ))
+        .hint("tokfetch neither reads, writes nor removes files there; chmod 700 it, or set TOKFETCH_CACHE_DIR to a directory of your own")
+        .into());
+    }
     match profile {
         Some(name) => {
             check_name(&name)?;
+            // An unknown name is a typo to report, not a silent success (a broken profile is
+            // still a profile: its token can be forgotten).
+            let config = config()?;
+            if !config.names().any(|n| n == name) {
+                return Err(config.unknown_profile(&name, Chosen::Argument).into());
+            }
             let removed = cache
                 .remove(&name)
                 .with_context(|| format!("cannot remove the cached token of `{name}`"))?;

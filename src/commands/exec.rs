@@ -7,7 +7,9 @@ use std::process::{Command, ExitCode};
 use crate::cli::ExecArgs;
 use crate::config::{self, Config};
 use crate::error::Failure;
-use crate::secret::{self, Source};
+use std::ffi::OsString;
+
+use crate::secret::Field;
 use crate::token::{self, Secrets};
 
 pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
@@ -24,13 +26,10 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         return Err(Failure::usage("no command given after --").into());
     };
     let mut cmd = Command::new(program);
-    // The command gets the token, not the secrets it was obtained with.
-    for &field in profile.kind().secret_fields() {
-        for source in secret::env_candidates(profile, field) {
-            if let Source::NamedEnv(var) | Source::ConventionalEnv(var) = source {
-                cmd.env_remove(var);
-            }
-        }
+    // The command gets the token, not a secret: not the ones this profile's token was obtained
+    // with, nor any other profile's (README "Security model").
+    for var in secret_vars(config, std::env::vars_os().map(|(k, _)| k)) {
+        cmd.env_remove(var);
     }
     cmd.args(rest).env(&args.env, token.access_token.as_str());
     crate::vlog!(
@@ -39,6 +38,24 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         args.env
     );
     run(cmd, &program.to_string_lossy())
+}
+
+/// The variables of `env` that hold, or may hold, a secret of any profile: every
+/// `TOKFETCH_*_<FIELD>` and every variable a profile's `*_env` key names.
+fn secret_vars(config: &Config, env: impl Iterator<Item = OsString>) -> Vec<OsString> {
+    env.filter(|name| {
+        let Some(name) = name.to_str() else {
+            return false;
+        };
+        let conventional = name.strip_prefix("TOKFETCH_").is_some_and(|rest| {
+            Field::ALL.iter().any(|f| {
+                rest.len() > f.env_suffix().len() + 1
+                    && rest.ends_with(&format!("_{}", f.env_suffix()))
+            })
+        });
+        conventional || config.secret_env_vars.contains(name)
+    })
+    .collect()
 }
 
 #[cfg(unix)]

@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Secret(c) => secret::run(&load(config_flag)?, c),
         Command::Profiles(a) => profiles::list(&load(config_flag)?, a),
         Command::Profile(c) => profile::run(&config::resolve_path(config_flag)?, c),
-        Command::Cache(c) => cache::run(c),
+        Command::Cache(c) => cache::run(c, || load(config_flag)),
         Command::Completions { shell } => {
             emit(&crate::completions::script(shell))?;
             Ok(ExitCode::SUCCESS)

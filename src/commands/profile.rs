@@ -13,6 +13,7 @@ use crate::cli::{ProfileAddArgs, ProfileCommand, ProviderArg};
 use crate::config::{self, Chosen, ProviderKind};
 use crate::config_edit::{self, NewProfile};
 use crate::error::Failure;
+use crate::keystore;
 
 pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -30,12 +31,38 @@ fn kind(p: ProviderArg) -> ProviderKind {
     }
 }
 
+/// The config text, empty when there is no file yet; the same checks as every read.
 fn read_existing(path: &Path) -> anyhow::Result<String> {
-    match std::fs::read_to_string(path) {
-        Ok(t) => Ok(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(Failure::config(format!("cannot read {}: {e}", path.display())).into()),
+    Ok(config::read(path)?.unwrap_or_default())
+}
+
+/// A flag value must say something: an empty one is usually an unset shell variable
+/// (`--client-id "$ID"`), and is caught here, before any file is touched.
+fn check_value(flag: &str, value: &str) -> anyhow::Result<()> {
+    if value.trim().is_empty() {
+        return Err(Failure::usage(format!(
+            "--{flag} is empty; if you passed a shell variable (--{flag} \"$VAR\"), it is not set"
+        ))
+        .into());
     }
+    if value.chars().any(char::is_control) {
+        return Err(Failure::usage(format!("--{flag} contains control characters")).into());
+    }
+    Ok(())
+}
+
+/// The error of a profile that would be invalid, without the `file:line:` of a file that
+/// may not exist yet: the user typed flags, not lines.
+fn invalid_new_profile(name: &str, path: &Path, f: &Failure) -> Failure {
+    let prefix = format!("{}:", path.display());
+    let message = f
+        .message
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.split_once(": "))
+        .map_or(f.message.as_str(), |(_, m)| m);
+    let mut out = Failure::config(format!("cannot add profile `{name}`: {message}"));
+    out.hints = f.hints.clone();
+    out
 }
 
 fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
@@ -45,6 +72,7 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
         Some(id) => id,
         None => ask_client_id(&a.name)?,
     };
+    check_value("client-id", &client_id)?;
     let given: [(&'static str, &Option<String>); 7] = [
         ("region", &a.region),
         ("environment", &a.environment),
@@ -57,6 +85,7 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     let mut keys: Vec<(&'static str, String)> = vec![("provider", kind.name().to_string())];
     for (key, v) in given {
         let Some(v) = v else { continue };
+        check_value(&key.replace('_', "-"), v)?;
         if !kind.keys().any(|k| k == key) {
             return Err(Failure::usage(format!(
                 "--{} does not apply to provider {}",
@@ -95,31 +124,44 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     .map_err(|why| Failure::config(format!("{}: {why}", path.display())))?;
     // Never write a config tokfetch itself would refuse.
     let cfg = config::parse(path, &after)?;
+    let profile = cfg
+        .profile(&a.name, Chosen::Argument)
+        .map_err(|f| invalid_new_profile(&a.name, path, &f))?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    // Ask the keyring before asking the user anything: with none (a headless box), say which
+    // variable to set instead of prompting for a secret that cannot be stored.
+    let keyring = if interactive && !a.no_secret {
+        Some(keystore::probe())
+    } else {
+        None
+    };
     write_atomically(path, &after)?;
     note(&format!("added profile `{}` to {}", a.name, path.display()));
 
-    let profile = cfg.profile(&a.name, Chosen::Argument)?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     for &field in kind.secret_fields() {
         let set_cmd = format!(
             "tokfetch secret set {}{}",
             a.name,
             crate::secret::field_flag(field)
         );
-        if interactive
-            && !a.no_secret
-            && confirm(&format!(
-                "Store its {} in the OS keyring now?",
+        let env = crate::secret::conventional_env(&a.name, field);
+        match &keyring {
+            Some(Ok(()))
+                if confirm(&format!(
+                    "Store its {} in the OS keyring now?",
+                    field.name()
+                ))? =>
+            {
+                secret::store(profile, field)?
+            }
+            Some(Err(why)) => note(&format!(
+                "no OS keyring is usable here ({why}); set {env} in the environment to provide the {}",
                 field.name()
-            ))?
-        {
-            secret::store(profile, field)?;
-        } else {
-            note(&format!(
-                "next: store the {}: {set_cmd}  (or, on CI, set {})",
+            )),
+            _ => note(&format!(
+                "next: store the {}: {set_cmd}  (or, on CI, set {env})",
                 field.name(),
-                crate::secret::conventional_env(&a.name, field)
-            ));
+            )),
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -127,14 +169,8 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
 
 fn remove(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
     check_name(name)?;
-    let before = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Failure::config(format!("no config file at {}", path.display())).into());
-        }
-        Err(e) => {
-            return Err(Failure::config(format!("cannot read {}: {e}", path.display())).into());
-        }
+    let Some(before) = config::read(path)? else {
+        return Err(Failure::config(format!("no config file at {}", path.display())).into());
     };
     let (after, was_default) = config_edit::remove_profile(&before, name)
         .map_err(|why| Failure::config(format!("{}: {why}", path.display())))?;
@@ -144,7 +180,7 @@ fn remove(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
     if was_default {
         note("it was the default_profile; that line is gone too");
     }
-    if let Some(cache) = Cache::locate() {
+    if let Some(cache) = Cache::open() {
         let _ = cache.remove(name);
     }
     note(&format!(

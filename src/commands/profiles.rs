@@ -8,6 +8,7 @@ use super::emit;
 use crate::cache::{Cache, Identity};
 use crate::cli::ProfilesArgs;
 use crate::config::{Config, Profile};
+use crate::redact::escape_controls;
 use crate::secret::{self, Presence, Source};
 use crate::time;
 
@@ -22,64 +23,95 @@ struct Row {
     cached_expires_in: Option<u64>,
     cached_expires_at: Option<String>,
     cache: bool,
+    /// Why the profile cannot be used, for a broken one (README "Configuration reference").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
 struct SecretRow {
     field: &'static str,
-    /// `env:VAR`, `keyring`, `missing` or `unknown`.
+    /// `env:VAR`, `keyring`, `empty`, `missing` or `unknown`.
     source: String,
+    /// For `unknown`: why the keyring could not be asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
 }
 
 pub fn list(config: &Config, args: ProfilesArgs) -> anyhow::Result<ExitCode> {
     if args.names {
-        let names: String = config.profiles.keys().map(|n| format!("{n}\n")).collect();
+        let names: String = config.names().map(|n| format!("{n}\n")).collect();
         emit(&names)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let cache = Cache::locate();
+    let cache = Cache::open();
     let now = time::now_unix();
-    let mut keyring_ok = true;
-    let rows: Vec<Row> = config
+    let mut keyring = Ok(());
+    let mut rows: Vec<Row> = config
         .profiles
         .values()
-        .map(|p| row(config, p, cache.as_ref(), now, &mut keyring_ok))
+        .map(|p| row(config, p, cache.as_ref(), now, &mut keyring))
         .collect();
+    rows.extend(config.broken.iter().map(|(name, f)| broken(name, f)));
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&rows)?)
     } else {
-        table(&rows)
+        table(&rows, keyring.err().as_deref())
     };
     emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// A broken profile: its name (control characters escaped: it is not a valid name) and error.
+fn broken(name: &str, f: &crate::error::Failure) -> Row {
+    Row {
+        name: escape_controls(name),
+        provider: "?",
+        endpoint: "-".to_string(),
+        default: false,
+        secrets: Vec::new(),
+        cached_expires_in: None,
+        cached_expires_at: None,
+        cache: false,
+        error: Some(escape_controls(&f.message)),
+    }
+}
+
+/// `keyring` is the keyring's state so far: once it failed, it is not asked again, and the
+/// reason is shown once under the table.
 fn row(
     config: &Config,
     p: &Profile,
     cache: Option<&Cache>,
     now: u64,
-    keyring_ok: &mut bool,
+    keyring: &mut Result<(), String>,
 ) -> Row {
     let secrets = p
         .kind()
         .secret_fields()
         .iter()
         .map(|&f| {
-            let source = match secret::presence(p, f, *keyring_ok) {
+            let mut why = None;
+            let source = match secret::presence(p, f, keyring.is_ok()) {
                 Presence::Found(Source::NamedEnv(v) | Source::ConventionalEnv(v)) => {
                     format!("env:{v}")
                 }
                 Presence::Found(Source::Keyring) => "keyring".to_string(),
+                Presence::Empty(_) => "empty".to_string(),
                 Presence::Missing => "missing".to_string(),
-                Presence::Unknown(_) => {
-                    *keyring_ok = false;
+                Presence::Unknown(reason) => {
+                    if keyring.is_ok() {
+                        *keyring = Err(reason);
+                    }
+                    why = keyring.clone().err();
                     "unknown".to_string()
                 }
             };
             SecretRow {
                 field: f.name(),
                 source,
+                why,
             }
         })
         .collect();
@@ -96,6 +128,7 @@ fn row(
         cached_expires_in: entry.as_ref().map(|e| e.remaining(now)),
         cached_expires_at: entry.as_ref().map(|e| time::rfc3339(e.expires_at)),
         cache: p.cache,
+        error: None,
     }
 }
 
@@ -107,7 +140,7 @@ fn human(secs: u64) -> String {
     }
 }
 
-fn table(rows: &[Row]) -> String {
+fn table(rows: &[Row], keyring_error: Option<&str>) -> String {
     if rows.is_empty() {
         return "no profiles; add one with: tokfetch profile add NAME --provider …\n".to_string();
     }
@@ -120,6 +153,7 @@ fn table(rows: &[Row]) -> String {
                 .map(|s| format!("{}={}", s.field, s.source))
                 .collect();
             let token = match (r.cache, r.cached_expires_in) {
+                _ if r.error.is_some() => "BROKEN (see below)".to_string(),
                 (false, _) => "not cached".to_string(),
                 (true, Some(s)) => human(s),
                 (true, None) => "-".to_string(),
@@ -160,6 +194,17 @@ fn table(rows: &[Row]) -> String {
     let mut out = line(header);
     for c in &cells {
         out.push_str(&line([&c[0], &c[1], &c[2], &c[3], &c[4]]));
+    }
+    for r in rows {
+        if let Some(e) = &r.error {
+            out.push_str(&format!("\n{}: {e}\n", r.name));
+        }
+    }
+    if let Some(why) = keyring_error {
+        out.push_str(&format!(
+            "\nunknown: not in the environment, and the OS keyring could not be asked: {}; set the TOKFETCH_<PROFILE>_<FIELD> variable instead\n",
+            escape_controls(why)
+        ));
     }
     out
 }

@@ -83,7 +83,7 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
         field.name(),
         profile.name
     ));
-    if let Some((_, source)) = secret::from_env(profile, field) {
+    if let secret::FromEnv::Found(_, source) = secret::from_env(profile, field) {
         note(&format!(
             "note: {source} is set and takes precedence over the keyring"
         ));
@@ -185,6 +185,10 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
             let line = match &presence {
                 Presence::Found(Source::Keyring) => "keyring".to_string(),
                 Presence::Found(src) => src.to_string(),
+                Presence::Empty(var) => {
+                    missing = true;
+                    format!("${var} is set but empty")
+                }
                 Presence::Missing => {
                     missing = true;
                     format!(

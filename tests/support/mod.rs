@@ -12,26 +12,86 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// Every secret the suite uses. Each run's stdout and stderr are checked for all of them.
+/// Every secret the suite uses. Each run's stdout and stderr are checked for all of them, in
+/// every encoding a server may echo them in (see [`encodings`]).
 pub const CLIENT_SECRET: &str = "cs-S3cr3t/Value+xyz";
 pub const AWKWARD_SECRET: &str = "aaa/;&:é";
 pub const API_KEY: &str = "ak-9f8e7d6c5b4a3210";
 pub const OTHER_SECRET: &str = "cs-Other-Secret-4242";
-pub const ALL_SECRETS: &[&str] = &[CLIENT_SECRET, AWKWARD_SECRET, API_KEY, OTHER_SECRET];
+/// Everything that encodes differently in each form: `@`, space, `+`, `%`, `"`, `\`, `/`,
+/// non-ASCII, and a character outside the Basic Multilingual Plane.
+pub const LEAKY_SECRET: &str = "p@ss w0rd+%\"é\\/😀z";
+pub const ALL_SECRETS: &[&str] = &[
+    CLIENT_SECRET,
+    AWKWARD_SECRET,
+    API_KEY,
+    OTHER_SECRET,
+    LEAKY_SECRET,
+];
 
 pub const CLIENT_ID: &str = "client.id-1";
 pub const TENANT: &str = "acme";
 
-/// `application/x-www-form-urlencoded` serialisation, as the server side of the tests sees it.
+/// `application/x-www-form-urlencoded` serialisation (WHATWG), as a server sees a form field.
 pub fn form_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// JSON string escaping the way Python's `json.dumps` does it (`ensure_ascii`: every
+/// non-ASCII character as `\uXXXX`, surrogate pairs beyond the BMP).
+pub fn json_ascii(s: &str) -> String {
     let mut out = String::new();
-    for &b in s.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
             }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Every form of `secret` that must never appear in tokfetch's output: raw; form-encoded with
+/// upper- and lower-case hex and with `%20` for space; JSON-escaped as serde_json, Python and
+/// PHP (`\/`) write it; and the base64 of both HTTP Basic forms with [`CLIENT_ID`].
+pub fn encodings(secret: &str) -> Vec<String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let form = form_encode(secret);
+    let lower = lower_hex(&form);
+    let json = serde_json::to_string(secret).expect("json");
+    let json = json[1..json.len() - 1].to_string();
+    let mut out = vec![
+        secret.to_string(),
+        form.clone(),
+        lower.clone(),
+        form.replace('+', "%20"),
+        lower.replace('+', "%20"),
+        json.clone(),
+        json.replace('/', "\\/"),
+        json_ascii(secret),
+        json_ascii(secret).replace('/', "\\/"),
+        STANDARD.encode(format!("{CLIENT_ID}:{secret}")),
+        STANDARD.encode(format!("{}:{form}", form_encode(CLIENT_ID))),
+    ];
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::new();
+    let mut chars = encoded.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '%' {
+            out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
         }
     }
     out
@@ -178,15 +238,23 @@ impl Out {
 
     pub fn assert_no_secrets(&self) {
         for s in ALL_SECRETS {
+            for form in encodings(s) {
+                assert!(
+                    !self.stdout.contains(&form) && !self.stderr.contains(&form),
+                    "a secret leaked into the output of {:?} as {form:?}:\n{self}",
+                    self.args
+                );
+            }
+        }
+    }
+
+    /// Fail if `text`, in any of its [`encodings`], appears in stdout or stderr (for tokens
+    /// and other values that are not in [`ALL_SECRETS`]).
+    pub fn assert_never_shows(&self, text: &str) {
+        for form in encodings(text) {
             assert!(
-                !self.stdout.contains(s) && !self.stderr.contains(s),
-                "a secret leaked into the output of {:?}:\n{self}",
-                self.args
-            );
-            let encoded = form_encode(s);
-            assert!(
-                !self.stdout.contains(&encoded) && !self.stderr.contains(&encoded),
-                "a form-encoded secret leaked into the output of {:?}:\n{self}",
+                !self.stdout.contains(&form) && !self.stderr.contains(&form),
+                "{text:?} appeared as {form:?} in the output of {:?}:\n{self}",
                 self.args
             );
         }
