@@ -79,10 +79,10 @@ fn error_prefix() -> &'static str {
     }
 }
 
-/// One line for stderr: secrets redacted, line breaks folded, other control characters escaped.
+/// One line for stderr: secrets redacted, then every control character (line breaks too)
+/// escaped, so nothing from outside can start a line of its own or steer the terminal.
 fn one_line(s: &str) -> String {
-    // Redact first: a secret may itself span lines (a PEM key).
-    redact::escape_controls(&redact::clean(s).replace(['\r', '\n'], " "))
+    redact::for_terminal(s)
 }
 
 fn report(e: &anyhow::Error) -> ExitCode {

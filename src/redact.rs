@@ -46,18 +46,26 @@ pub fn register(secret: &str) {
 
 /// Register a Basic credential: the secret itself, and the base64 of both forms of the pair.
 pub fn register_basic(client_id: &str, secret: &str) {
-    register(secret);
+    for form in basic_forms(client_id, secret) {
+        register(&form);
+    }
+}
+
+/// The secret and the base64 of both HTTP Basic forms of `client_id:secret` (raw, and each
+/// part form-encoded first, RFC 6749 §2.3.1), padded and not.
+pub fn basic_forms(client_id: &str, secret: &str) -> Vec<Zeroizing<String>> {
     let raw = Zeroizing::new(format!("{client_id}:{secret}"));
     let encoded = Zeroizing::new(format!(
         "{}:{}",
         crate::oauth::form_encode(client_id),
         Zeroizing::new(crate::oauth::form_encode(secret)).as_str()
     ));
+    let mut out = vec![Zeroizing::new(secret.to_string())];
     for pair in [raw, encoded] {
-        // Unpadded: it is a prefix of the padded form, so both are caught.
-        register(&Zeroizing::new(STANDARD_NO_PAD.encode(pair.as_bytes())));
-        register(&Zeroizing::new(STANDARD.encode(pair.as_bytes())));
+        out.push(Zeroizing::new(STANDARD.encode(pair.as_bytes())));
+        out.push(Zeroizing::new(STANDARD_NO_PAD.encode(pair.as_bytes())));
     }
+    out
 }
 
 /// `text` with every registered secret replaced by [`MARK`], in every encoding.
@@ -71,6 +79,9 @@ pub fn clean(text: &str) -> String {
 
 /// `text` with each of `secrets` replaced, in every encoding (pure; [`clean`] uses the registry).
 pub fn redact_all(text: &str, secrets: &[&str]) -> String {
+    // Longest first, so that a secret containing another is replaced whole.
+    let mut secrets = secrets.to_vec();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
     for secret in secrets {
         if secret.chars().count() >= MIN_LEN {
@@ -104,45 +115,64 @@ fn redact_one(text: &str, secret: &str) -> String {
 }
 
 /// If `secret` (as chars) is encoded in `text` starting at `at`, where the encoding ends.
+///
+/// A character may match in several ways (a `%` raw or as `%25`; a backslash raw or as `\\`),
+/// so every way is followed: the set of positions reachable after each character is kept, which
+/// stays small and never backtracks exponentially.
 fn match_at(text: &[u8], at: usize, secret: &[char]) -> Option<usize> {
-    let mut pos = at;
+    let mut reach = vec![at];
+    let mut next = Vec::new();
     for &c in secret {
-        pos = match_char(text, pos, c)?;
+        next.clear();
+        for &pos in &reach {
+            match_char(text, pos, c, &mut next);
+        }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return None;
+        }
+        std::mem::swap(&mut reach, &mut next);
     }
-    Some(pos)
+    reach.last().copied()
 }
 
-/// Match one character of a secret at `pos`, in any of its forms; the position after it.
-fn match_char(text: &[u8], pos: usize, c: char) -> Option<usize> {
-    let mut utf8 = [0u8; 4];
-    let encoded = c.encode_utf8(&mut utf8).as_bytes();
-    // JSON escapes first: they start with a backslash, which is never a raw or percent form
-    // of anything but a backslash itself.
+/// Every position after one character of a secret matched at `pos`, in any of its forms.
+fn match_char(text: &[u8], pos: usize, c: char, ends: &mut Vec<usize>) {
     if text.get(pos) == Some(&b'\\')
         && let Some(end) = match_json_escape(text, pos, c)
     {
-        return Some(end);
+        ends.push(end);
     }
     if c == ' ' && text.get(pos) == Some(&b'+') {
-        return Some(pos + 1);
+        ends.push(pos + 1);
     }
-    // Each UTF-8 byte raw or percent-encoded, independently.
-    let mut p = pos;
+    let mut utf8 = [0u8; 4];
+    let encoded = c.encode_utf8(&mut utf8).as_bytes();
+    // Each UTF-8 byte raw or percent-encoded, independently: follow both where both fit.
+    let mut here = vec![pos];
     for &b in encoded {
-        match text.get(p) {
-            Some(&t) if t == b => p += 1,
-            Some(b'%') => {
-                let hi = hex(*text.get(p + 1)?)?;
-                let lo = hex(*text.get(p + 2)?)?;
-                if hi * 16 + lo != b {
-                    return None;
-                }
-                p += 3;
+        let mut after = Vec::with_capacity(2);
+        for &p in &here {
+            if text.get(p) == Some(&b) {
+                after.push(p + 1);
             }
-            _ => return None,
+            if text.get(p) == Some(&b'%')
+                && let (Some(hi), Some(lo)) = (
+                    text.get(p + 1).copied().and_then(hex),
+                    text.get(p + 2).copied().and_then(hex),
+                )
+                && hi * 16 + lo == b
+            {
+                after.push(p + 3);
+            }
         }
+        if after.is_empty() {
+            return;
+        }
+        here = after;
     }
-    Some(p)
+    ends.extend(here);
 }
 
 /// A JSON escape of `c` at `pos` (which holds a backslash).
@@ -269,11 +299,27 @@ mod tests {
         let out = redact_all("k=abcd-efgh", &["abcd-efgh", "abcd"]);
         assert_eq!(out, "k=[redacted]");
         let out = redact_all("k=abcd-efgh", &["abcd", "abcd-efgh"]);
-        assert_eq!(out, "k=[redacted]-efgh");
+        assert_eq!(out, "k=[redacted]");
         // The registry sorts longest first, so the order of registration does not matter.
         register("wxyz");
         register("wxyz-long-one");
         assert_eq!(clean("k=wxyz-long-one"), "k=[redacted]");
+    }
+
+    #[test]
+    fn percent_and_backslash_match_raw_or_encoded_whichever_fits() {
+        let s = "p@ss w0rd+%\"é\\/😀z";
+        let t = "x=p%40ss+w0rd%2B%25%22%C3%A9%5C%2F%F0%9F%98%80z!";
+        assert_eq!(r(t, s), "x=[redacted]!");
+        assert_eq!(r("a%25b", "a%25b"), "[redacted]");
+        assert_eq!(r("a%2525b", "a%25b"), "[redacted]");
+        assert_eq!(
+            r(r"ab\\\\c and ab\\c", r"ab\\c"),
+            "[redacted] and [redacted]"
+        );
+        // Many ambiguous characters stay cheap.
+        let pct = "%".repeat(200);
+        assert_eq!(r(&"%25".repeat(200), &pct), "[redacted]");
     }
 
     #[test]

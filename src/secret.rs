@@ -72,6 +72,10 @@ impl Field {
     }
 }
 
+/// The `<FIELD>` part of every `TOKFETCH_<PROFILE>_<FIELD>` variable that holds a secret,
+/// including `PRIVATE_KEY` (signed client assertions): `exec` withholds them all.
+pub const ENV_SUFFIXES: [&str; 3] = ["CLIENT_SECRET", "API_KEY", "PRIVATE_KEY"];
+
 /// `TOKFETCH_<PROFILE>_<FIELD>`, the profile upper-cased with anything outside `[A-Z0-9]` as `_`.
 pub fn conventional_env(profile: &str, field: Field) -> String {
     let mangled: String = profile

@@ -9,7 +9,7 @@ use crate::config::{self, Config};
 use crate::error::Failure;
 use std::ffi::OsString;
 
-use crate::secret::Field;
+use crate::secret::ENV_SUFFIXES;
 use crate::token::{self, Secrets};
 
 pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
@@ -48,9 +48,10 @@ fn secret_vars(config: &Config, env: impl Iterator<Item = OsString>) -> Vec<OsSt
             return false;
         };
         let conventional = name.strip_prefix("TOKFETCH_").is_some_and(|rest| {
-            Field::ALL.iter().any(|f| {
-                rest.len() > f.env_suffix().len() + 1
-                    && rest.ends_with(&format!("_{}", f.env_suffix()))
+            ENV_SUFFIXES.iter().any(|suffix| {
+                rest.strip_suffix(suffix)
+                    .and_then(|p| p.strip_suffix('_'))
+                    .is_some_and(|profile| !profile.is_empty())
             })
         });
         conventional || config.secret_env_vars.contains(name)

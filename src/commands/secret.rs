@@ -208,6 +208,15 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
             out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
         }
     }
+    if name.is_none() {
+        for (broken, f) in &config.broken {
+            out.push_str(&format!(
+                "{} (broken: {})\n",
+                crate::redact::escape_controls(broken),
+                crate::redact::escape_controls(&f.message)
+            ));
+        }
+    }
     if let (true, Some(name)) = (missing, name) {
         // A failing command keeps stdout empty; the report still reaches the terminal.
         eprint!("{out}");

@@ -64,6 +64,18 @@ pub fn encodings(secret: &str) -> Vec<String> {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     let form = form_encode(secret);
+    let mut out = shape_encodings(secret);
+    out.push(STANDARD.encode(format!("{CLIENT_ID}:{secret}")));
+    out.push(STANDARD.encode(format!("{}:{form}", form_encode(CLIENT_ID))));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The forms of `secret` that keep its characters in order (all but base64): raw,
+/// percent-encoded, JSON-escaped.
+pub fn shape_encodings(secret: &str) -> Vec<String> {
+    let form = form_encode(secret);
     let lower = lower_hex(&form);
     let json = serde_json::to_string(secret).expect("json");
     let json = json[1..json.len() - 1].to_string();
@@ -77,8 +89,6 @@ pub fn encodings(secret: &str) -> Vec<String> {
         json.replace('/', "\\/"),
         json_ascii(secret),
         json_ascii(secret).replace('/', "\\/"),
-        STANDARD.encode(format!("{CLIENT_ID}:{secret}")),
-        STANDARD.encode(format!("{}:{form}", form_encode(CLIENT_ID))),
     ];
     out.sort();
     out.dedup();
@@ -185,6 +195,29 @@ impl Env {
 
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_with_stdin(args, None)
+    }
+
+    /// Run, but fail the test (and kill the process) if it has not ended within `limit`:
+    /// for inputs that used to hang.
+    pub fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Out {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tokfetch");
+        let deadline = std::time::Instant::now() + limit;
+        while child.try_wait().expect("try_wait").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("tokfetch {args:?} was still running after {limit:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        Out::new(args, child.wait_with_output().expect("wait tokfetch"))
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Out {
