@@ -498,11 +498,27 @@ fn interactive_profile_add_without_a_keyring_names_the_variable_instead_of_promp
             script.env(k, v);
         }
     }
-    let out = script
+    let mut child = script
         .args(["-qec", &cmd, "/dev/null"])
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("script (util-linux)");
+    // A prompt nobody answers would wait forever: bound it.
+    let deadline = std::time::Instant::now() + QUICK;
+    while child.try_wait().expect("try_wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("wait");
+            panic!(
+                "profile add was still waiting after {QUICK:?} (a prompt?):\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("wait");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("added profile `corp`"), "{text}");
