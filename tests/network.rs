@@ -326,6 +326,47 @@ fn a_token_with_crlf_prints_nothing_and_a_dpop_token_is_refused() {
 }
 
 #[test]
+fn a_redirect_to_the_same_host_suggests_the_location_as_token_url() {
+    // Django's APPEND_SLASH answers a missing trailing slash with a 301.
+    let server = scripted(vec![Action::Respond(
+        Response::new(301, "text/html", "").with_header("Location", "/o/token/"),
+    )]);
+    env_for(&server.url("/o/token"), "")
+        .run(&["get", "p"])
+        .fails(
+            7,
+            &[
+                "redirected (HTTP 301 to /o/token/)",
+                "never followed",
+                &format!("set token_url = \"{}\"", server.url("/o/token/")),
+            ],
+        );
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn a_redirect_elsewhere_or_quoting_a_secret_is_named_redacted_and_not_suggested() {
+    let echoed = format!(
+        "/o/token/?client_secret={}",
+        support::form_encode(CLIENT_SECRET)
+    );
+    for (location, shown) in [
+        (
+            "https://sso.example/login?next=%2Ft".to_string(),
+            "to https://sso.example/login?next=%2Ft)".to_string(),
+        ),
+        (echoed, "to /o/token/?client_secret=[redacted])".to_string()),
+    ] {
+        let server = scripted(vec![Action::Respond(
+            Response::new(302, "text/html", "").with_header("Location", &location),
+        )]);
+        let out = env_for(&server.url("/o/token"), "").run(&["get", "p"]);
+        out.fails(7, &["HTTP 302", &shown, "set token_url in the profile"]);
+        assert!(!out.stderr.contains("set token_url = "), "{out}");
+    }
+}
+
+#[test]
 fn a_307_redirect_is_not_followed() {
     let elsewhere = scripted(vec![ok_token("elsewhere")]);
     let server = scripted(vec![Action::Respond(
@@ -446,6 +487,48 @@ fn verbose_output_shows_attempts_but_no_secret_token_or_authorization() {
     assert!(!out.stderr.contains("verbose-token"), "{out}");
     assert!(!out.stderr.contains("Basic "), "{out}");
     // `Out` has already checked that no secret (raw or form-encoded) appears.
+}
+
+#[test]
+fn unauthorized_client_says_the_client_is_not_allowed_the_client_credentials_grant() {
+    let server = scripted(vec![Action::Respond(Response::json(
+        400,
+        json!({"error": "unauthorized_client", "error_description": "grant not allowed"}),
+    ))]);
+    env_for(&server.url("/t"), "").run(&["get", "p"]).fails(
+        5,
+        &[
+            "unauthorized_client: grant not allowed (HTTP 400)",
+            &format!("does not allow client `{CLIENT_ID}` the client_credentials grant"),
+            "enable",
+        ],
+    );
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn invalid_scope_names_the_scope_that_was_sent_or_says_none_was() {
+    let server = scripted(vec![Action::Respond(Response::json(
+        400,
+        json!({"error": "invalid_scope"}),
+    ))]);
+    env_for(&server.url("/t"), "scope = \"api.read api.write\"\n")
+        .run(&["get", "p"])
+        .fails(
+            5,
+            &[
+                "invalid_scope (HTTP 400)",
+                "asked for scope \"api.read api.write\"",
+            ],
+        );
+    assert_eq!(
+        server.last().form_value("scope").as_deref(),
+        Some("api.read api.write")
+    );
+    env_for(&server.url("/t"), "")
+        .run(&["get", "p"])
+        .fails(5, &["invalid_scope (HTTP 400)", "no scope was sent"]);
+    assert_eq!(server.last().form_value("scope"), None);
 }
 
 // ---- TLS -----------------------------------------------------------------------------------
