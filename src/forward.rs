@@ -220,18 +220,23 @@ pub fn framing(head: &Head) -> Result<Framing, String> {
     Ok(length.map_or(Framing::UntilClose, Framing::Length))
 }
 
-/// A body as read.
-#[derive(Debug, PartialEq, Eq)]
+/// How a body read went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Body {
-    Complete(Zeroizing<Vec<u8>>),
+    Complete,
     /// Longer than the limit; not read to its end.
     TooLarge,
 }
 
-/// Read a body framed as `framing` from `r`, refusing more than `limit` bytes. A body cut short
-/// is `UnexpectedEof`; bad chunked framing is `InvalidData`.
-pub fn read_body(r: &mut impl BufRead, framing: Framing, limit: u64) -> io::Result<Body> {
-    let mut body = Zeroizing::new(Vec::new());
+/// Read a body framed as `framing` from `r` into `body`, refusing more than `limit` bytes. A
+/// body cut short is `UnexpectedEof` (or the socket's error); bad chunked framing is
+/// `InvalidData`. On an error, `body` holds what was read.
+pub fn read_body(
+    r: &mut impl BufRead,
+    framing: Framing,
+    limit: u64,
+    body: &mut Vec<u8>,
+) -> io::Result<Body> {
     match framing {
         Framing::Empty => {}
         Framing::Length(n) => {
@@ -239,13 +244,13 @@ pub fn read_body(r: &mut impl BufRead, framing: Framing, limit: u64) -> io::Resu
                 return Ok(Body::TooLarge);
             }
             body.reserve(usize::try_from(n).unwrap_or(0));
-            let got = (&mut *r).take(n).read_to_end(&mut body)?;
+            let got = (&mut *r).take(n).read_to_end(body)?;
             if (got as u64) < n {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
         }
         Framing::UntilClose => {
-            (&mut *r).take(limit + 1).read_to_end(&mut body)?;
+            (&mut *r).take(limit + 1).read_to_end(body)?;
             if body.len() as u64 > limit {
                 return Ok(Body::TooLarge);
             }
@@ -266,7 +271,7 @@ pub fn read_body(r: &mut impl BufRead, framing: Framing, limit: u64) -> io::Resu
             if body.len() as u64 + size > limit {
                 return Ok(Body::TooLarge);
             }
-            let got = (&mut *r).take(size).read_to_end(&mut body)?;
+            let got = (&mut *r).take(size).read_to_end(body)?;
             if (got as u64) < size {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
@@ -275,7 +280,7 @@ pub fn read_body(r: &mut impl BufRead, framing: Framing, limit: u64) -> io::Resu
             }
         },
     }
-    Ok(Body::Complete(body))
+    Ok(Body::Complete)
 }
 
 fn invalid(why: String) -> io::Error {
@@ -359,10 +364,22 @@ pub fn send(
     };
     let _ = tcp.set_nodelay(true);
     let mut conn = Deadlined { tcp, deadline };
-    conn.write_all(head).map_err(io_error)?;
-    conn.write_all(body).map_err(io_error)?;
-    conn.flush().map_err(io_error)?;
+    let mut request = Zeroizing::new(Vec::with_capacity(head.len() + body.len()));
+    request.extend_from_slice(head);
+    request.extend_from_slice(body);
+    let sent = conn.write_all(&request).and_then(|()| conn.flush());
+    match sent {
+        Err(e) if is_timeout(&e) => Err(Error::Timeout("response")),
+        // A proxy may answer (a 407, an error page) and close before reading the body, so that
+        // the write fails: its answer is still worth reading, as curl does. The write error is
+        // reported only when there is none.
+        Err(e) => read_head(conn).map_err(|_| Error::Io(e)),
+        Ok(()) => read_head(conn),
+    }
+}
 
+/// Read a response head from `conn`, skipping interim 1xx responses.
+fn read_head(mut conn: Deadlined) -> Result<(Head, Rest), Error> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     loop {
@@ -639,12 +656,19 @@ mod tests {
         assert_eq!(framing(&head(200, &[])), Ok(Framing::UntilClose));
     }
 
-    fn read(framing: Framing, raw: &[u8], limit: u64) -> io::Result<Body> {
-        read_body(&mut BufReader::new(raw), framing, limit)
+    /// The body as read, or `None` when it is over the limit.
+    fn read(framing: Framing, raw: &[u8], limit: u64) -> io::Result<Option<Vec<u8>>> {
+        let mut body = Vec::new();
+        Ok(
+            match read_body(&mut BufReader::new(raw), framing, limit, &mut body)? {
+                Body::Complete => Some(body),
+                Body::TooLarge => None,
+            },
+        )
     }
 
-    fn complete(bytes: &[u8]) -> Body {
-        Body::Complete(Zeroizing::new(bytes.to_vec()))
+    fn complete(bytes: &[u8]) -> Option<Vec<u8>> {
+        Some(bytes.to_vec())
     }
 
     #[test]
@@ -653,28 +677,19 @@ mod tests {
             read(Framing::Length(3), b"abcdef", 10).ok(),
             Some(complete(b"abc"))
         );
-        assert_eq!(
-            read(Framing::Length(11), b"", 10).ok(),
-            Some(Body::TooLarge)
-        );
+        assert_eq!(read(Framing::Length(11), b"", 10).ok(), Some(None));
         assert_eq!(
             read(Framing::UntilClose, b"abcdef", 10).ok(),
             Some(complete(b"abcdef"))
         );
-        assert_eq!(
-            read(Framing::UntilClose, b"abcdef", 5).ok(),
-            Some(Body::TooLarge)
-        );
+        assert_eq!(read(Framing::UntilClose, b"abcdef", 5).ok(), Some(None));
         assert_eq!(read(Framing::Empty, b"abc", 10).ok(), Some(complete(b"")));
         let chunked = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n";
         assert_eq!(
             read(Framing::Chunked, chunked, 10).ok(),
             Some(complete(b"abcde"))
         );
-        assert_eq!(
-            read(Framing::Chunked, chunked, 4).ok(),
-            Some(Body::TooLarge)
-        );
+        assert_eq!(read(Framing::Chunked, chunked, 4).ok(), Some(None));
         // A close right after the last chunk, bare LF line ends.
         assert_eq!(
             read(Framing::Chunked, b"1\na\n0\n", 10).ok(),
@@ -684,7 +699,7 @@ mod tests {
 
     #[test]
     fn cut_or_malformed_bodies_are_errors() {
-        let kind = |r: io::Result<Body>| r.err().map(|e| e.kind());
+        let kind = |r: io::Result<Option<Vec<u8>>>| r.err().map(|e| e.kind());
         assert_eq!(
             kind(read(Framing::Length(5), b"abc", 10)),
             Some(io::ErrorKind::UnexpectedEof)
@@ -705,6 +720,22 @@ mod tests {
             kind(read(Framing::Chunked, b"1\r\nabc\r\n0\r\n\r\n", 10)),
             Some(io::ErrorKind::InvalidData)
         );
+    }
+
+    #[test]
+    fn a_body_cut_short_keeps_what_was_read() {
+        let mut body = Vec::new();
+        let r = read_body(
+            &mut BufReader::new(&b"abc"[..]),
+            Framing::Length(5),
+            10,
+            &mut body,
+        );
+        assert_eq!(
+            r.err().map(|e| e.kind()),
+            Some(io::ErrorKind::UnexpectedEof)
+        );
+        assert_eq!(body, b"abc");
     }
 
     #[test]

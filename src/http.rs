@@ -316,10 +316,22 @@ impl Client {
             self.unreachable(format!("malformed HTTP from {}: {e}", self.proxy_shown()))
         })?;
         let header = |name: &str| head.get(name).map(str::to_string);
-        reply(head.status, &header, || {
-            match forward::read_body(&mut rest, framing, MAX_BODY) {
-                Ok(forward::Body::Complete(body)) => Ok(Some(body)),
+        let status = head.status;
+        reply(status, &header, || {
+            let mut body = Zeroizing::new(Vec::new());
+            match forward::read_body(&mut rest, framing, MAX_BODY, &mut body) {
+                Ok(forward::Body::Complete) => Ok(Some(body)),
                 Ok(forward::Body::TooLarge) => Ok(None),
+                // A proxy that answers an error and closes without reading the request body
+                // gets the connection reset by its kernel (RFC 9112 §9.6; tinyproxy does this
+                // for its 401 and 5xx pages). The page, cut short, still says more than
+                // "connection reset"; a success body is never used incomplete.
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::ConnectionReset
+                        && !(200..300).contains(&status) =>
+                {
+                    Ok(Some(body))
+                }
                 Err(e) => Err(self.classify_forward(forward::Error::Io(e), deadline)),
             }
         })

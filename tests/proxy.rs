@@ -150,6 +150,63 @@ fn proxy_credentials_in_the_url_are_sent_as_basic_proxy_authorization_and_never_
     assert!(out.stderr.contains("[redacted]@127.0.0.1"), "{out}");
 }
 
+#[test]
+fn the_absolute_form_path_keeps_the_retries_the_body_cap_and_the_timeout() {
+    let through_proxy = |server: &Server, args: &[&str]| {
+        let proxy = Proxy::start(route("tokens.test:8080", server.port));
+        let mut env = env_for("http://tokens.test:8080/t", "allow_insecure_http = true\n");
+        env.set("HTTP_PROXY", &proxy.url());
+        let out = env.run(args);
+        assert!(
+            proxy
+                .request_lines()
+                .iter()
+                .all(|l| l == "POST http://tokens.test:8080/t HTTP/1.1"),
+            "{:?}",
+            proxy.request_lines()
+        );
+        out
+    };
+
+    // A 503 is retried, and the second answer is used.
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let server = Server::start(move |_| {
+        if n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Action::Respond(Response::json(
+                503,
+                json!({"error": "temporarily_unavailable"}),
+            ))
+        } else {
+            ok_token("second")
+        }
+    });
+    assert_eq!(through_proxy(&server, &["get", "p"]).ok(), "second\n");
+    assert_eq!(server.count(), 2);
+
+    // Over 1 MiB, chunked: refused without being read whole.
+    let big = format!("{{\"access_token\":\"{}\"}}", "a".repeat(3 << 20));
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    for chunk in big.as_bytes().chunks(64 * 1024) {
+        raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        raw.extend_from_slice(chunk);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let server = Server::start(move |_| Action::Raw(raw.clone()));
+    through_proxy(&server, &["get", "p"]).fails(7, &["larger than 1024 KiB"]);
+
+    // A server slower than --timeout: exit 6 within the bound.
+    let server =
+        Server::start(|_| Action::Delay(Duration::from_secs(20), Box::new(ok_token("too-late"))));
+    let started = Instant::now();
+    through_proxy(&server, &["get", "p", "--timeout", "2"]).fails(6, &["timed out"]);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(8),
+        "took {took:?}"
+    );
+}
+
 // ---- proxy refusals -----------------------------------------------------------------------
 
 #[test]
@@ -443,4 +500,38 @@ fn tinyproxy_with_connect_port_443_carries_a_plain_http_token_request_in_absolut
         log.contains(&format!("POST http://{target}/oauth2/token HTTP/1.1")),
         "tinyproxy's log shows no absolute-form request:\n{log}"
     );
+
+    // tinyproxy answers a wrong password with its own 401 page (not a 407, so it cannot be told
+    // from the token endpoint's 401) and closes without reading the request body: its kernel
+    // resets the connection under the page. The page is shown all the same, not "reset".
+    env.set(
+        "HTTP_PROXY",
+        &format!("http://tokuser:wrong-pw-4711@127.0.0.1:{}", tiny.port),
+    );
+    let out = env.run(&["get", "p"]);
+    out.fails(5, &["HTTP 401", "Unauthorized"]);
+    assert!(!out.stderr.contains("reset"), "{out}");
+    assert!(!out.stderr.contains("wrong-pw-4711"), "{out}");
+
+    // A token URL tinyproxy cannot reach: its 500 page, retried, then exit 6.
+    let mut env = env_for(
+        &format!("http://[::ffff:127.0.0.1]:{}/t", free_port()),
+        "allow_insecure_http = true\n",
+    );
+    env.set(
+        "HTTP_PROXY",
+        &format!("http://tokuser:tiny-pw-4711@127.0.0.1:{}", tiny.port),
+    );
+    let out = env.run(&["get", "p"]);
+    out.fails(
+        6,
+        &[
+            "3 attempts",
+            "HTTP 500",
+            "Unable to connect",
+            "(from HTTP_PROXY)",
+        ],
+    );
+    assert!(!out.stderr.contains("reset"), "{out}");
+    assert_eq!(server.count(), 1);
 }
