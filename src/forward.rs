@@ -329,7 +329,7 @@ pub enum Error {
 }
 
 /// The rest of a response after its head.
-pub type Rest = BufReader<io::Chain<Cursor<Vec<u8>>, Deadlined>>;
+pub type Rest = BufReader<io::Chain<Cursor<Zeroizing<Vec<u8>>>, Deadlined>>;
 
 /// Send `head` and `body` to the route's proxy and read the response head (skipping interim
 /// 1xx responses). The rest of the response is left to [`read_body`].
@@ -378,10 +378,11 @@ pub fn send(
     }
 }
 
-/// Read a response head from `conn`, skipping interim 1xx responses.
+/// Read a response head from `conn`, skipping interim 1xx responses. The head buffer may hold
+/// the start of the body (a token): it is zeroed when dropped, and never reallocated.
 fn read_head(mut conn: Deadlined) -> Result<(Head, Rest), Error> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_HEAD + chunk.len()));
     loop {
         match parse_head(&buf).map_err(Error::Protocol)? {
             Some((h, used)) if (100..200).contains(&h.status) && h.status != 101 => {
@@ -392,7 +393,7 @@ fn read_head(mut conn: Deadlined) -> Result<(Head, Rest), Error> {
                 return Err(Error::Protocol("unexpected 101 Switching Protocols".into()));
             }
             Some((h, used)) => {
-                let rest = buf.split_off(used);
+                let rest = Zeroizing::new(buf[used..].to_vec());
                 return Ok((h, BufReader::new(Cursor::new(rest).chain(conn))));
             }
             None if buf.len() > MAX_HEAD => {
@@ -403,7 +404,7 @@ fn read_head(mut conn: Deadlined) -> Result<(Head, Rest), Error> {
             }
             None => {}
         }
-        let n = conn.read(&mut chunk).map_err(io_error)?;
+        let n = conn.read(&mut chunk[..]).map_err(io_error)?;
         if n == 0 {
             return Err(Error::Io(io::ErrorKind::UnexpectedEof.into()));
         }
