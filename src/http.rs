@@ -126,9 +126,9 @@ impl Client {
         })
     }
 
-    /// Send `req`, retrying as SPEC §6 says, until a final answer or `deadline`. A retryable
-    /// status that is still failing after the last attempt becomes a network error whose text
-    /// ends with `describe(reply)`.
+    /// Send `req`, retrying as README "Network behaviour" says, until a final answer or
+    /// `deadline`. A retryable status that is still failing after the last attempt becomes a
+    /// network error whose text ends with `describe(reply)`.
     pub fn send(
         &self,
         req: &TokenRequest,

@@ -1,4 +1,4 @@
-//! SPEC §6 and §1's response rules against servers that misbehave on purpose: retries and their
+//! README "Network behaviour" against servers that misbehave on purpose: retries and their
 //! limits, timeouts, oversized and hostile responses, TLS trust, and proxies. Every bound is
 //! generous and nothing synchronises by sleeping.
 
