@@ -14,6 +14,70 @@ pub struct Endpoint {
     pub host: String,
 }
 
+impl Endpoint {
+    /// `host:port` as a connection sees it (`idp.example:443`, `[::1]:8080`), for messages.
+    pub fn host_port(&self) -> String {
+        let port = self
+            .url
+            .parse::<Uri>()
+            .ok()
+            .and_then(|u| u.port_u16())
+            .unwrap_or(if self.https { 443 } else { 80 });
+        if self.host.contains(':') {
+            format!("[{}]:{port}", self.host)
+        } else {
+            format!("{}:{port}", self.host)
+        }
+    }
+}
+
+/// Where a redirect's `Location` points, as an absolute URL, when that is on the same host as
+/// `base` and no less secure: a URI reference resolved against the request URL (RFC 9110
+/// §10.2.2, RFC 3986 §5.2). `None` for another host, a downgrade to http, dot segments, or text
+/// that is not a plain URL (whitespace, quotes, backslashes, control characters).
+pub fn same_host_location(base: &Endpoint, location: &str) -> Option<String> {
+    let location = location.trim();
+    let location = location.split('#').next().unwrap_or("");
+    if location.is_empty()
+        || location
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '\\')
+    {
+        return None;
+    }
+    let uri: Uri = base.url.parse().ok()?;
+    let scheme = if base.https { "https" } else { "http" };
+    let authority = uri.authority()?.as_str();
+    // RFC 3986 §3.1: `scheme ":"` starts an absolute URI; `parse` accepts only http(s).
+    let has_scheme = location.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    let absolute = if has_scheme {
+        location.to_string()
+    } else if location.starts_with("//") {
+        format!("{scheme}:{location}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else if location.starts_with('?') {
+        format!("{scheme}://{authority}{}{location}", uri.path())
+    } else {
+        let path = uri.path();
+        let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        let dir = if dir.is_empty() { "/" } else { dir };
+        format!("{scheme}://{authority}{dir}{location}")
+    };
+    let path_part = absolute.split('?').next().unwrap_or("");
+    if path_part.split('/').any(|seg| seg == "." || seg == "..") {
+        return None;
+    }
+    let target = parse(&absolute, true).ok()?;
+    let same = target.host.eq_ignore_ascii_case(&base.host) && (target.https || !base.https);
+    same.then_some(target.url)
+}
+
 /// True for `localhost`, 127.0.0.0/8 and `::1`.
 pub fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
@@ -119,6 +183,60 @@ mod tests {
         assert!(parse("http://localhost:8080/token", false).is_ok());
         let v6 = parse("http://[::1]:8080/token", false).expect("loopback v6");
         assert_eq!(v6.host, "::1");
+    }
+
+    #[test]
+    fn host_port_names_the_port_a_connection_uses() {
+        let at = |u: &str| parse(u, true).expect("valid").host_port();
+        assert_eq!(at("https://idp.example/t"), "idp.example:443");
+        assert_eq!(at("http://idp.example/t"), "idp.example:80");
+        assert_eq!(at("http://127.0.0.1:9/t"), "127.0.0.1:9");
+        assert_eq!(at("http://[::1]:8080/t"), "[::1]:8080");
+    }
+
+    #[test]
+    fn a_location_on_the_same_host_resolves_to_an_absolute_url() {
+        let base = parse("https://idp.example:8443/o/token", false).expect("valid");
+        let loc = |l: &str| same_host_location(&base, l);
+        assert_eq!(
+            loc("/o/token/").as_deref(),
+            Some("https://idp.example:8443/o/token/")
+        );
+        assert_eq!(
+            loc("token/").as_deref(),
+            Some("https://idp.example:8443/o/token/")
+        );
+        assert_eq!(
+            loc("?x=1").as_deref(),
+            Some("https://idp.example:8443/o/token?x=1")
+        );
+        assert_eq!(
+            loc("https://IDP.example/o/token/").as_deref(),
+            Some("https://IDP.example/o/token/")
+        );
+        assert_eq!(
+            loc("//idp.example/t#frag").as_deref(),
+            Some("https://idp.example/t")
+        );
+        for other in [
+            "https://evil.example/o/token/",
+            "//evil.example/t",
+            "http://idp.example/o/token/",
+            "../token/",
+            "/o/./token",
+            "/a b",
+            "/a\"b",
+            "/a\u{1b}[31m",
+            "ftp://idp.example/t",
+            "",
+        ] {
+            assert_eq!(loc(other), None, "{other}");
+        }
+        let plain = parse("http://idp.example/t", true).expect("valid");
+        assert_eq!(
+            same_host_location(&plain, "https://idp.example/t/").as_deref(),
+            Some("https://idp.example/t/")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod config_edit;
 pub mod endpoint;
 pub mod error;
 mod fast;
+mod forward;
 pub mod http;
 pub mod keystore;
 pub mod log;

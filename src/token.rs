@@ -273,15 +273,45 @@ fn interpret(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
                 .location
                 .as_deref()
                 .map(|l| format!(" to {}", oauth::escape(&redact::clean(l), 200)))
-                .unwrap_or_default();
-            Err(Failure::unusable(format!(
-                "the token endpoint redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
+                .unwrap_or_else(|| " without a Location".to_string());
+            let f = Failure::unusable(format!(
+                "the token endpoint {host} redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
                 reply.status
-            ))
-            .hint("set token_url in the profile to the final URL"))
+            ));
+            // A same-host Location (Django's trailing-slash 301) is most likely the real
+            // endpoint; one holding a secret of the run is never suggested.
+            let same_host = reply
+                .location
+                .as_deref()
+                .filter(|l| redact::clean(l) == *l)
+                .and_then(|l| crate::endpoint::same_host_location(&profile.endpoint, l));
+            Err(match same_host {
+                Some(url) => f.hint(format!(
+                    "if that is the token endpoint, set token_url = \"{url}\" in profile `{}`",
+                    profile.name
+                )),
+                None => f.hint("set token_url in the profile to the final URL"),
+            })
         }
         status @ 400..=499 => {
             let mut f = Failure::rejected(describe(reply));
+            match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
+                Some("unauthorized_client") => {
+                    f = f.hint(format!(
+                        "the identity provider does not allow client `{}` the client_credentials grant: enable that grant for the client there",
+                        profile.client_id
+                    ));
+                }
+                Some("invalid_scope") => {
+                    f = f.hint(match &profile.scope {
+                        Some(scope) => format!(
+                            "the request asked for scope \"{scope}\": check it against the scopes the identity provider allows this client"
+                        ),
+                        None => "no scope was sent: this server may require one; set scope = \"…\" in the profile".to_string(),
+                    });
+                }
+                _ => {}
+            }
             if status == 401 {
                 f = f.hint(format!(
                     "check the client_id and the secret: tokfetch secret status {}",

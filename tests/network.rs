@@ -1,4 +1,4 @@
-//! SPEC §6 and §1's response rules against servers that misbehave on purpose: retries and their
+//! README "Network behaviour" against servers that misbehave on purpose: retries and their
 //! limits, timeouts, oversized and hostile responses, TLS trust, and proxies. Every bound is
 //! generous and nothing synchronises by sleeping.
 
@@ -162,7 +162,8 @@ fn a_503_forever_is_three_attempts_then_exit_6_naming_host_status_and_count() {
         json!({"error": "temporarily_unavailable", "error_description": "maintenance"}),
     ))]);
     let started = Instant::now();
-    env_for(&server.url("/t"), "").run(&["get", "p"]).fails(
+    let out = env_for(&server.url("/t"), "").run(&["get", "p"]);
+    out.fails(
         6,
         &[
             "127.0.0.1",
@@ -170,6 +171,9 @@ fn a_503_forever_is_three_attempts_then_exit_6_naming_host_status_and_count() {
             "temporarily_unavailable: maintenance (HTTP 503)",
         ],
     );
+    // The server answered: it is reachable, so no hint says to check that.
+    assert!(!out.stderr.contains("reachable"), "{out}");
+    assert_eq!(out.stderr.matches("503").count(), 1, "{out}");
     assert_eq!(server.count(), 3);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -322,6 +326,47 @@ fn a_token_with_crlf_prints_nothing_and_a_dpop_token_is_refused() {
 }
 
 #[test]
+fn a_redirect_to_the_same_host_suggests_the_location_as_token_url() {
+    // Django's APPEND_SLASH answers a missing trailing slash with a 301.
+    let server = scripted(vec![Action::Respond(
+        Response::new(301, "text/html", "").with_header("Location", "/o/token/"),
+    )]);
+    env_for(&server.url("/o/token"), "")
+        .run(&["get", "p"])
+        .fails(
+            7,
+            &[
+                "redirected (HTTP 301 to /o/token/)",
+                "never followed",
+                &format!("set token_url = \"{}\"", server.url("/o/token/")),
+            ],
+        );
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn a_redirect_elsewhere_or_quoting_a_secret_is_named_redacted_and_not_suggested() {
+    let echoed = format!(
+        "/o/token/?client_secret={}",
+        support::form_encode(CLIENT_SECRET)
+    );
+    for (location, shown) in [
+        (
+            "https://sso.example/login?next=%2Ft".to_string(),
+            "to https://sso.example/login?next=%2Ft)".to_string(),
+        ),
+        (echoed, "to /o/token/?client_secret=[redacted])".to_string()),
+    ] {
+        let server = scripted(vec![Action::Respond(
+            Response::new(302, "text/html", "").with_header("Location", &location),
+        )]);
+        let out = env_for(&server.url("/o/token"), "").run(&["get", "p"]);
+        out.fails(7, &["HTTP 302", &shown, "set token_url in the profile"]);
+        assert!(!out.stderr.contains("set token_url = "), "{out}");
+    }
+}
+
+#[test]
 fn a_307_redirect_is_not_followed() {
     let elsewhere = scripted(vec![ok_token("elsewhere")]);
     let server = scripted(vec![Action::Respond(
@@ -380,7 +425,7 @@ fn a_server_slower_than_the_timeout_is_exit_6_within_the_bound() {
 }
 
 #[test]
-fn a_closed_port_is_exit_6_after_the_retries() {
+fn a_closed_port_is_exit_6_after_the_retries_naming_host_and_port() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         l.local_addr().expect("addr").port()
@@ -388,8 +433,44 @@ fn a_closed_port_is_exit_6_after_the_retries() {
     let started = Instant::now();
     env_for(&format!("http://127.0.0.1:{port}/t"), "")
         .run(&["get", "p"])
-        .fails(6, &["127.0.0.1", "refused", "3 attempts"]);
+        .fails(
+            6,
+            &[
+                &format!("connection to 127.0.0.1:{port} refused"),
+                "3 attempts",
+                &format!("check that 127.0.0.1:{port} is reachable"),
+            ],
+        );
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn an_unresolvable_host_is_exit_6_at_once_naming_it() {
+    // RFC 6761 §6.4: names under .invalid never resolve, so no test depends on real DNS data.
+    let env = env_for("https://idp.tokfetch-test.invalid/oauth2/token", "");
+    let out = env.run(&["get", "p"]);
+    out.fails(
+        6,
+        &[
+            "cannot resolve the host name idp.tokfetch-test.invalid",
+            "is https://idp.tokfetch-test.invalid/oauth2/token the right token URL?",
+        ],
+    );
+    assert!(!out.stderr.contains("attempts"), "{out}");
+    assert!(!out.stderr.contains("reachable"), "{out}");
+    // One attempt, as -v counts them: a name that does not resolve is not retried.
+    let verbose = env.run(&["-v", "get", "p"]);
+    assert_eq!(
+        (verbose.code, verbose.stdout.as_str()),
+        (6, ""),
+        "{verbose}"
+    );
+    assert_eq!(
+        verbose.stderr.matches("grant, attempt ").count(),
+        1,
+        "{verbose}"
+    );
+    assert!(!verbose.stderr.contains("retrying in"), "{verbose}");
 }
 
 #[test]
@@ -406,6 +487,48 @@ fn verbose_output_shows_attempts_but_no_secret_token_or_authorization() {
     assert!(!out.stderr.contains("verbose-token"), "{out}");
     assert!(!out.stderr.contains("Basic "), "{out}");
     // `Out` has already checked that no secret (raw or form-encoded) appears.
+}
+
+#[test]
+fn unauthorized_client_says_the_client_is_not_allowed_the_client_credentials_grant() {
+    let server = scripted(vec![Action::Respond(Response::json(
+        400,
+        json!({"error": "unauthorized_client", "error_description": "grant not allowed"}),
+    ))]);
+    env_for(&server.url("/t"), "").run(&["get", "p"]).fails(
+        5,
+        &[
+            "unauthorized_client: grant not allowed (HTTP 400)",
+            &format!("does not allow client `{CLIENT_ID}` the client_credentials grant"),
+            "enable",
+        ],
+    );
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn invalid_scope_names_the_scope_that_was_sent_or_says_none_was() {
+    let server = scripted(vec![Action::Respond(Response::json(
+        400,
+        json!({"error": "invalid_scope"}),
+    ))]);
+    env_for(&server.url("/t"), "scope = \"api.read api.write\"\n")
+        .run(&["get", "p"])
+        .fails(
+            5,
+            &[
+                "invalid_scope (HTTP 400)",
+                "asked for scope \"api.read api.write\"",
+            ],
+        );
+    assert_eq!(
+        server.last().form_value("scope").as_deref(),
+        Some("api.read api.write")
+    );
+    env_for(&server.url("/t"), "")
+        .run(&["get", "p"])
+        .fails(5, &["invalid_scope (HTTP 400)", "no scope was sent"]);
+    assert_eq!(server.last().form_value("scope"), None);
 }
 
 // ---- TLS -----------------------------------------------------------------------------------
@@ -441,7 +564,36 @@ fn a_certificate_for_another_name_is_refused() {
     let ca = env.path().join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).expect("write ca");
     env.set("TOKFETCH_CA_FILE", &ca.display().to_string());
-    env.run(&["get", "p"]).fails(6, &["TLS"]);
+    let out = env.run(&["get", "p"]);
+    out.fails(
+        6,
+        &["TLS handshake with 127.0.0.1 failed: the certificate of 127.0.0.1 is valid for other.example, not for 127.0.0.1"],
+    );
+    assert_eq!(server.count(), 0);
+
+    // By name, with several names on the certificate: plain names, no Rust syntax.
+    let pki = tls::pki(&["other.example", "10.1.2.3"]);
+    let server = tls::https_server(pki.config.clone(), |_| ok_token("wrong-name"));
+    let mut env = env_for(&format!("https://localhost:{}/t", server.port), "");
+    let ca = env.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).expect("write ca");
+    env.set("TOKFETCH_CA_FILE", &ca.display().to_string());
+    let named = env.run(&["get", "p"]);
+    named.fails(
+        6,
+        &["the certificate of localhost is valid for other.example, 10.1.2.3, not for localhost"],
+    );
+    for o in [&out, &named] {
+        for syntax in [
+            "DnsName",
+            "IpAddress",
+            "\"",
+            "UnknownIssuer",
+            "NotValidForName",
+        ] {
+            assert!(!o.stderr.contains(syntax), "{o}");
+        }
+    }
     assert_eq!(server.count(), 0);
 }
 

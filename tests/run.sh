@@ -7,12 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock; do
+for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock tinyproxy; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
   echo "tests/run.sh: missing: ${missing[*]}" >&2
-  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish" >&2
+  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish tinyproxy" >&2
   exit 1
 fi
 
