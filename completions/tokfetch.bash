@@ -683,7 +683,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__profile__subcmd__add)
-            opts="-v -q -h --provider --client-id --region --environment --tenant --host --token-url --scope --auth-method --default --no-secret --config --verbose --quiet --help"
+            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --default --no-secret --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -697,8 +697,16 @@ _tokfetch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --region)
                     COMPREPLY=($(compgen -W "com ca eu" -- "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --environment)
@@ -710,14 +718,6 @@ _tokfetch() {
                     return 0
                     ;;
                 --host)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

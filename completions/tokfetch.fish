@@ -77,13 +77,13 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l field -d 'Which secret' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
-api_key\t'The &Open API key (andopen only)'"
+api_key\t'The API key sent with every call (andopen)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l field -d 'Which secret [default: all of the profile\'s]' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
-api_key\t'The &Open API key (andopen only)'"
+api_key\t'The API key sent with every call (andopen)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
@@ -114,16 +114,16 @@ andopen\t'&Open API'
 configapi\t'configapi v2'
 oauth2\t'Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l client-id -d 'The OAuth client id [prompted for on a terminal when missing]' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l region -d 'onepassword: the account\'s region' -r -f -a "com\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l token-url -d 'The token endpoint; overrides the computed one (required where the provider has none)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l region -d 'onepassword: the account\'s region: com, ca or eu' -r -f -a "com\t''
 ca\t''
 eu\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l scope -d 'onepassword: only "openid", sent only when set; configapi: the scope (tenant or host), by default the host; oauth2: sent as a form field when set' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l environment -d 'andopen: production or staging' -r -f -a "production\t''
 staging\t''"
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference (required for andopen)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host serving /configapi/v2/oauth/token (required for configapi)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l token-url -d 'The token endpoint (required for oauth2; overrides the computed one otherwise)' -r -f
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l scope -d 'Scope to request (onepassword: only "openid"; configapi: defaults to the host)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates' -r -f -a "basic\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference sent in the body (required)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user) or post' -r -f -a "basic\t''
 basic-unencoded\t''
 post\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F

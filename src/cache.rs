@@ -37,18 +37,28 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The profile's identity. What the provider adds ([`Provider::identity`]) is stored the way
+    /// the first cache files did, so they stay valid: a `tenant` in its own field, anything
+    /// else (the oauth2 `audience`) ahead of the params.
+    ///
+    /// [`Provider::identity`]: crate::provider::Provider::identity
     pub fn of(profile: &Profile) -> Identity {
-        let mut params = Vec::with_capacity(profile.params.len() + 1);
-        if let Some(a) = &profile.audience {
-            params.push(("audience".to_string(), a.clone()));
+        let s = &profile.settings;
+        let mut tenant = None;
+        let mut params = Vec::with_capacity(s.params.len() + 1);
+        for (k, v) in profile.provider.identity(s) {
+            match k {
+                "tenant" => tenant = Some(v),
+                _ => params.push((k.to_string(), v)),
+            }
         }
-        params.extend(profile.params.iter().cloned());
+        params.extend(s.params.iter().cloned());
         Identity {
-            provider: profile.kind().name().to_string(),
-            token_url: profile.endpoint.url.clone(),
-            client_id: profile.client_id.clone(),
-            tenant: profile.tenant().map(str::to_string),
-            scope: profile.scope.clone(),
+            provider: profile.provider.name().to_string(),
+            token_url: s.endpoint.url.clone(),
+            client_id: s.client_id.clone(),
+            tenant,
+            scope: s.scope.clone(),
             params,
         }
     }

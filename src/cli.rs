@@ -4,9 +4,12 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::config::COMMON_KEYS;
 use crate::output::Format;
+use crate::provider::{self, KeyKind, KeySpec, ProviderRef};
+use crate::secret::Field;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -126,15 +129,34 @@ pub struct ExecArgs {
     pub command: Vec<OsString>,
 }
 
-/// A secret field of a profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FieldArg {
-    /// The OAuth client secret (every provider)
-    #[value(name = "client_secret")]
-    ClientSecret,
-    /// The &Open API key (andopen only)
-    #[value(name = "api_key")]
-    ApiKey,
+/// A secret field of a profile, as `--field` takes it: the list and the help come from the
+/// fields and the providers that use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldArg(pub Field);
+
+const FIELD_ARGS: [FieldArg; 2] = [FieldArg(Field::ALL[0]), FieldArg(Field::ALL[1])];
+
+impl ValueEnum for FieldArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        &FIELD_ARGS
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let users: Vec<&str> = provider::ALL
+            .iter()
+            .filter(|p| p.secret_fields().contains(&self.0))
+            .map(|p| p.name())
+            .collect();
+        let who = if users.len() == provider::ALL.len() {
+            "every provider".to_string()
+        } else {
+            users.join(", ")
+        };
+        Some(
+            clap::builder::PossibleValue::new(self.0.name())
+                .help(format!("{} ({who})", self.0.about())),
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,7 +167,7 @@ pub enum SecretCommand {
         profile: String,
 
         /// Which secret
-        #[arg(long, value_enum, default_value_t = FieldArg::ClientSecret)]
+        #[arg(long, value_enum, default_value = "client_secret")]
         field: FieldArg,
 
         /// Secrets are never accepted as arguments (they would show in `ps` and shell history)
@@ -179,19 +201,6 @@ pub struct ProfilesArgs {
     pub names: bool,
 }
 
-/// A provider, for `profile add`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProviderArg {
-    /// 1Password Users API
-    Onepassword,
-    /// &Open API
-    Andopen,
-    /// configapi v2
-    Configapi,
-    /// Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)
-    Oauth2,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Add a profile to the config (created if missing), then offer to store its secret
@@ -210,39 +219,14 @@ pub struct ProfileAddArgs {
 
     /// Which provider the profile talks to
     #[arg(long, value_enum)]
-    pub provider: ProviderArg,
+    pub provider: ProviderRef,
 
     /// The OAuth client id [prompted for on a terminal when missing]
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
 
-    /// onepassword: the account's region
-    #[arg(long, value_parser = ["com", "ca", "eu"])]
-    pub region: Option<String>,
-
-    /// andopen: production or staging
-    #[arg(long, value_parser = ["production", "staging"])]
-    pub environment: Option<String>,
-
-    /// andopen: the tenant reference (required for andopen)
-    #[arg(long)]
-    pub tenant: Option<String>,
-
-    /// configapi: the host serving /configapi/v2/oauth/token (required for configapi)
-    #[arg(long)]
-    pub host: Option<String>,
-
-    /// The token endpoint (required for oauth2; overrides the computed one otherwise)
-    #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
-    pub token_url: Option<String>,
-
-    /// Scope to request (onepassword: only "openid"; configapi: defaults to the host)
-    #[arg(long)]
-    pub scope: Option<String>,
-
-    /// oauth2: how the client authenticates
-    #[arg(long, value_parser = ["basic", "basic-unencoded", "post"])]
-    pub auth_method: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyFlags,
 
     /// Also make it the default_profile
     #[arg(long)]
@@ -260,6 +244,84 @@ pub enum CacheCommand {
         /// Only this profile [default: all]
         profile: Option<String>,
     },
+}
+
+/// The `profile add` flags for config keys, made from the key specs of the profile and of
+/// every provider (a key several providers share is one flag, its help naming each).
+#[derive(Debug, Clone, Default)]
+pub struct KeyFlags(pub Vec<(&'static str, String)>);
+
+/// Every flagged key, once: its name, kind, and help.
+fn key_flags() -> Vec<(&'static str, KeyKind, String)> {
+    let mut out: Vec<(&'static str, KeyKind, String)> = COMMON_KEYS
+        .iter()
+        .filter(|k| k.flag)
+        .map(|k| (k.name, k.kind, capitalized(k.help)))
+        .collect();
+    for p in &provider::ALL {
+        for k in p.keys().iter().filter(|k| k.flag) {
+            let help = provider_help(p.name(), k);
+            match out.iter_mut().find(|(n, _, _)| *n == k.name) {
+                Some((_, _, h)) => {
+                    h.push_str("; ");
+                    h.push_str(&help);
+                }
+                None => out.push((k.name, k.kind, help)),
+            }
+        }
+    }
+    out
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn provider_help(provider: &str, k: &KeySpec) -> String {
+    let required = if k.required { " (required)" } else { "" };
+    format!("{provider}: {}{required}", k.help)
+}
+
+impl FromArgMatches for KeyFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(KeyFlags(
+            key_flags()
+                .into_iter()
+                .filter_map(|(name, _, _)| m.get_one::<String>(name).map(|v| (name, v.clone())))
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for KeyFlags {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        key_flags()
+            .into_iter()
+            .fold(cmd, |cmd, (name, kind, help)| {
+                let mut arg = Arg::new(name)
+                    .long(name.replace('_', "-"))
+                    .help(help)
+                    .value_name(name.to_uppercase());
+                arg = match kind {
+                    KeyKind::OneOf(values) => arg.value_parser(values.to_vec()),
+                    KeyKind::Url => arg.value_name("URL").value_hint(clap::ValueHint::Url),
+                    _ => arg,
+                };
+                cmd.arg(arg)
+            })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 /// The clap command, for generating completions and the man page.

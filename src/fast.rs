@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cache::{Cache, Identity};
-use crate::config::{self, ProviderKind};
+use crate::config;
 use crate::output::{self, Format};
 use crate::{time, token};
 
@@ -124,8 +124,9 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     let path = config::resolve_path(plain.config.as_deref()).ok()?;
     let cfg = config::load(&path).ok()?;
     let profile = cfg.select(plain.profile.as_deref()).ok()?;
-    // &Open's curl output needs its api key: a secret, so not this path.
-    if !profile.cache || (plain.output == Format::Curl && profile.kind() == ProviderKind::AndOpen) {
+    // A curl output with headers that carry a secret (&Open's API key) reads it: not here.
+    let needs_secret = plain.output == Format::Curl && !profile.provider.header_fields().is_empty();
+    if !profile.cache || needs_secret {
         return None;
     }
     let cache = Cache::locate()?;
@@ -136,13 +137,9 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     if !entry.valid_for(plain.min_ttl, now) {
         return None;
     }
-    let token = token::Token {
-        access_token: entry.access_token,
-        expires_at: Some(entry.expires_at),
-        scope: entry.scope,
-    };
-    let text = output::render(plain.output, &token, &profile.name, None, now);
-    crate::commands::emit(&text).ok()?;
+    let token = token::Token::from_entry(entry);
+    let text = output::render(plain.output, &token, &profile.name, &[], now);
+    output::emit(&text).ok()?;
     Some(ExitCode::SUCCESS)
 }
 

@@ -66,7 +66,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(profile: &Profile) -> Result<Client> {
-        let endpoint = &profile.endpoint;
+        let endpoint = profile.endpoint();
         let proxy = proxy::select(endpoint, |k| std::env::var(k).ok());
         if let Some(pw) = proxy.as_ref().and_then(|(url, _)| proxy::password(url)) {
             crate::redact::register(&pw);

@@ -1,5 +1,10 @@
-//! The output formats of `get` (SPEC §2): raw, json, header, curl config, shell `export`.
+//! What tokfetch prints (README "Using the token"): the output formats of `get` — raw, json,
+//! header, curl config, shell `export` — and the two ways anything reaches the terminal:
+//! [`emit`] for the requested output on stdout, [`note`] for a remark on stderr.
 
+use std::io::Write;
+
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::secret::Secret;
@@ -30,12 +35,13 @@ struct Json<'a> {
     profile: &'a str,
 }
 
-/// Render `token` for `profile`. `api_key` is given for &Open's `curl` output, which needs it.
+/// Render `token` for `profile`. `headers` are the headers besides `Authorization` that every
+/// API call needs (the provider's), with their values, for the `curl` output.
 pub fn render(
     format: Format,
     token: &Token,
     profile: &str,
-    api_key: Option<&Secret>,
+    headers: &[(&str, Secret)],
     now: u64,
 ) -> String {
     let t = token.access_token.as_str();
@@ -45,10 +51,10 @@ pub fn render(
         Format::Env => format!("export TOKFETCH_TOKEN='{t}'\n"),
         Format::Curl => {
             let mut out = format!("header = \"Authorization: Bearer {t}\"\n");
-            if let Some(k) = api_key {
+            for (name, value) in headers {
                 out.push_str(&format!(
-                    "header = \"x-api-key: {}\"\n",
-                    curl_quote(k.expose())
+                    "header = \"{name}: {}\"\n",
+                    curl_quote(value.expose())
                 ));
             }
             out
@@ -67,6 +73,24 @@ pub fn render(
             s.push('\n');
             s
         }
+    }
+}
+
+/// Write the requested output to stdout. A closed pipe (`tokfetch get | head -c0`) ends the
+/// process quietly instead of panicking.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::error::exit_quietly(),
+        Err(e) => Err(e).context("cannot write to stdout"),
+    }
+}
+
+/// A note for the user on stderr, unless `-q`.
+pub fn note(text: &str) {
+    if !crate::log::quiet() {
+        eprintln!("tokfetch: {}", crate::redact::for_terminal(text));
     }
 }
 
@@ -92,22 +116,22 @@ mod tests {
     #[test]
     fn text_formats() {
         let t = token(None);
-        assert_eq!(render(Format::Raw, &t, "p", None, 0), "abc.def\n");
+        assert_eq!(render(Format::Raw, &t, "p", &[], 0), "abc.def\n");
         assert_eq!(
-            render(Format::Header, &t, "p", None, 0),
+            render(Format::Header, &t, "p", &[], 0),
             "Authorization: Bearer abc.def\n"
         );
         assert_eq!(
-            render(Format::Env, &t, "p", None, 0),
+            render(Format::Env, &t, "p", &[], 0),
             "export TOKFETCH_TOKEN='abc.def'\n"
         );
         assert_eq!(
-            render(Format::Curl, &t, "p", None, 0),
+            render(Format::Curl, &t, "p", &[], 0),
             "header = \"Authorization: Bearer abc.def\"\n"
         );
         let k = Secret::new("k\"\\1".into());
         assert_eq!(
-            render(Format::Curl, &t, "p", Some(&k), 0),
+            render(Format::Curl, &t, "p", &[("x-api-key", k)], 0),
             "header = \"Authorization: Bearer abc.def\"\nheader = \"x-api-key: k\\\"\\\\1\"\n"
         );
     }
@@ -118,7 +142,7 @@ mod tests {
             Format::Json,
             &token(Some(1_795_377_406)),
             "p",
-            None,
+            &[],
             1_795_377_006,
         );
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -128,7 +152,7 @@ mod tests {
         assert_eq!(v["expires_at"], "2026-11-22T19:56:46Z");
         assert_eq!(v["scope"], "openid");
         assert_eq!(v["profile"], "p");
-        let out = render(Format::Json, &token(None), "p", None, 0);
+        let out = render(Format::Json, &token(None), "p", &[], 0);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert!(v["expires_in"].is_null() && v["expires_at"].is_null());
     }

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{check_name, note};
+use super::check_name;
 use crate::cache::Cache;
 use crate::cli::CacheCommand;
 use crate::config::{Chosen, Config};
 use crate::error::{Failure, Result};
+use crate::output::note;
 
 pub fn run(cmd: CacheCommand, config: impl FnOnce() -> Result<Config>) -> anyhow::Result<ExitCode> {
     let CacheCommand::Clear { profile } = cmd;

@@ -2,15 +2,15 @@
 //! command line where `ps` would show it. On Unix tokfetch replaces itself with the command, so
 //! signals and the exit status are the command's own.
 
+use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
 use crate::cli::ExecArgs;
 use crate::config::{self, Config};
+use crate::credentials::Credentials;
 use crate::error::Failure;
-use std::ffi::OsString;
-
 use crate::secret::ENV_SUFFIXES;
-use crate::token::{self, Secrets};
+use crate::token;
 
 pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
     if !config::valid_env_name(&args.env) {
@@ -21,7 +21,11 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let profile = config.select(args.profile.as_deref())?;
-    let token = token::obtain(profile, &(&args.fetch).into(), &mut Secrets::new(profile))?;
+    let token = token::obtain(
+        profile,
+        &(&args.fetch).into(),
+        &mut Credentials::new(profile),
+    )?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(Failure::usage("no command given after --").into());
     };
@@ -63,41 +67,11 @@ fn secret_vars(config: &Config, env: impl Iterator<Item = OsString>) -> Vec<OsSt
 fn run(mut cmd: Command, program: &str) -> anyhow::Result<ExitCode> {
     use std::os::unix::process::CommandExt;
     let err = cmd.exec();
-    Err(launch_failure(program, &err).into())
+    Err(Failure::cannot_run(program, &err).into())
 }
 
 #[cfg(not(unix))]
 fn run(mut cmd: Command, program: &str) -> anyhow::Result<ExitCode> {
-    let status = cmd.status().map_err(|e| launch_failure(program, &e))?;
-    Ok(ExitCode::from(
-        status.code().unwrap_or(1).clamp(0, 255) as u8
-    ))
+    let status = cmd.status().map_err(|e| Failure::cannot_run(program, &e))?;
+    Ok(crate::error::child_status(status.code()))
 }
-
-/// 127 for a command that does not exist, 126 for one that cannot run, as shells do.
-fn launch_failure(program: &str, err: &std::io::Error) -> ExecFailure {
-    let code = if err.kind() == std::io::ErrorKind::NotFound {
-        127
-    } else {
-        126
-    };
-    ExecFailure {
-        code,
-        message: format!("cannot run `{program}`: {err}"),
-    }
-}
-
-/// A command that could not be started; carries the shell-style exit code.
-#[derive(Debug)]
-pub struct ExecFailure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl std::fmt::Display for ExecFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ExecFailure {}

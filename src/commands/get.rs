@@ -3,29 +3,32 @@
 use std::process::ExitCode;
 
 use crate::cli::{GetArgs, HeaderArgs};
-use crate::config::{Config, ProviderKind};
+use crate::config::Config;
+use crate::credentials::Credentials;
 use crate::output::{self, Format};
 use crate::time;
-use crate::token::{self, Secrets};
+use crate::token;
 
 pub fn get(config: &Config, args: GetArgs) -> anyhow::Result<ExitCode> {
     let profile = config.select(args.profile.as_deref())?;
-    let mut secrets = Secrets::new(profile);
-    let token = token::obtain(profile, &(&args.fetch).into(), &mut secrets)?;
-    // &Open's API calls need the api key too; only this output reads a secret on a cache hit.
-    let api_key = if args.output == Format::Curl && profile.kind() == ProviderKind::AndOpen {
-        Some(secrets.api_key()?.clone())
-    } else {
-        None
-    };
+    let mut credentials = Credentials::new(profile);
+    let token = token::obtain(profile, &(&args.fetch).into(), &mut credentials)?;
+    // The headers an API call needs besides Authorization (&Open's API key): only this output
+    // reads a secret on a cache hit.
+    let mut headers = Vec::new();
+    if args.output == Format::Curl {
+        for &(name, field) in profile.provider.header_fields() {
+            headers.push((name, credentials.get(field)?.clone()));
+        }
+    }
     let text = output::render(
         args.output,
         &token,
         &profile.name,
-        api_key.as_ref(),
+        &headers,
         time::now_unix(),
     );
-    super::emit(&text)?;
+    output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,20 +2,17 @@
 
 mod cache;
 mod exec;
-pub use exec::ExecFailure;
 mod get;
 mod profile;
 mod profiles;
 mod secret;
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use anyhow::Context;
 
 use crate::cli::{Cli, Command, FetchArgs};
 use crate::config::{self, Config};
 use crate::error::{Failure, Result};
+use crate::output::emit;
 use crate::token::Options;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -49,24 +46,6 @@ impl From<&FetchArgs> for Options {
             min_ttl: a.min_ttl,
             timeout: std::time::Duration::from_secs(a.timeout),
         }
-    }
-}
-
-/// Write the requested output to stdout. A closed pipe (`tokfetch get | head -c0`) ends the
-/// process quietly instead of panicking.
-pub fn emit(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(e).context("cannot write to stdout"),
-    }
-}
-
-/// A note for the user on stderr, unless `-q`.
-pub fn note(text: &str) {
-    if !crate::log::quiet() {
-        eprintln!("tokfetch: {}", crate::redact::for_terminal(text));
     }
 }
 

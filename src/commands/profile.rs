@@ -7,27 +7,20 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{check_name, note, secret};
+use super::{check_name, secret};
 use crate::cache::Cache;
-use crate::cli::{ProfileAddArgs, ProfileCommand, ProviderArg};
-use crate::config::{self, Chosen, ProviderKind};
-use crate::config_edit::{self, NewProfile};
+use crate::cli::{ProfileAddArgs, ProfileCommand};
+use crate::config::{self, COMMON_KEYS, Chosen, NewProfile};
 use crate::error::Failure;
 use crate::keystore;
+use crate::output::note;
+use crate::provider::Values;
+use crate::secret::conventional_env;
 
 pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ProfileCommand::Add(args) => add(path, args),
         ProfileCommand::Remove { profile } => remove(path, &profile),
-    }
-}
-
-fn kind(p: ProviderArg) -> ProviderKind {
-    match p {
-        ProviderArg::Onepassword => ProviderKind::OnePassword,
-        ProviderArg::Andopen => ProviderKind::AndOpen,
-        ProviderArg::Configapi => ProviderKind::ConfigApi,
-        ProviderArg::Oauth2 => ProviderKind::OAuth2,
     }
 }
 
@@ -67,53 +60,51 @@ fn invalid_new_profile(name: &str, path: &Path, f: &Failure) -> Failure {
 
 fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     check_name(&a.name)?;
-    let kind = kind(a.provider);
+    let provider = a.provider;
     let client_id = match a.client_id.clone() {
         Some(id) => id,
         None => ask_client_id(&a.name)?,
     };
     check_value("client-id", &client_id)?;
-    let given: [(&'static str, &Option<String>); 7] = [
-        ("region", &a.region),
-        ("environment", &a.environment),
-        ("tenant", &a.tenant),
-        ("host", &a.host),
-        ("token_url", &a.token_url),
-        ("scope", &a.scope),
-        ("auth_method", &a.auth_method),
-    ];
-    let mut keys: Vec<(&'static str, String)> = vec![("provider", kind.name().to_string())];
-    for (key, v) in given {
-        let Some(v) = v else { continue };
+    let own = || COMMON_KEYS.iter().chain(provider.keys());
+    let mut keys: Vec<(&'static str, String)> = vec![("provider", provider.name().to_string())];
+    for (key, v) in &a.keys.0 {
         check_value(&key.replace('_', "-"), v)?;
-        if !kind.keys().any(|k| k == key) {
+        if !own().any(|k| k.name == *key) {
             return Err(Failure::usage(format!(
                 "--{} does not apply to provider {}",
                 key.replace('_', "-"),
-                kind.name()
+                provider.name()
             ))
             .into());
         }
         keys.push((key, v.clone()));
     }
-    let required: &[&str] = match kind {
-        ProviderKind::AndOpen => &["tenant"],
-        ProviderKind::ConfigApi => &["host"],
-        ProviderKind::OAuth2 => &["token_url"],
-        ProviderKind::OnePassword => &[],
-    };
-    if let Some(missing) = required.iter().find(|r| !keys.iter().any(|(k, _)| k == *r)) {
+    // What the file would lack: a required key, or a token URL where the provider computes
+    // none from what was given.
+    let given = |name: &str| keys.iter().any(|(k, _)| *k == name);
+    let values = Values::new(keys.iter().map(|(k, v)| (*k, v.clone())).collect());
+    let missing = provider
+        .keys()
+        .iter()
+        .find(|k| k.required && !given(k.name))
+        .map(|k| k.name)
+        .or_else(|| {
+            let computed = provider.default_endpoint(&values).is_some();
+            (!computed && !given("token_url")).then_some("token_url")
+        });
+    if let Some(missing) = missing {
         return Err(Failure::usage(format!(
             "--{} is required for provider {}",
             missing.replace('_', "-"),
-            kind.name()
+            provider.name()
         ))
         .into());
     }
     keys.push(("client_id", client_id));
 
     let before = read_existing(path)?;
-    let after = config_edit::add_profile(
+    let after = config::add_profile(
         &before,
         &NewProfile {
             name: a.name.clone(),
@@ -138,13 +129,9 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     write_atomically(path, &after)?;
     note(&format!("added profile `{}` to {}", a.name, path.display()));
 
-    for &field in kind.secret_fields() {
-        let set_cmd = format!(
-            "tokfetch secret set {}{}",
-            a.name,
-            crate::secret::field_flag(field)
-        );
-        let env = crate::secret::conventional_env(&a.name, field);
+    for &field in provider.secret_fields() {
+        let set_cmd = format!("tokfetch secret set {}{}", a.name, field.flag());
+        let env = conventional_env(&a.name, field);
         match &keyring {
             Some(Ok(()))
                 if confirm(&format!(
@@ -172,7 +159,7 @@ fn remove(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
     let Some(before) = config::read(path)? else {
         return Err(Failure::config(format!("no config file at {}", path.display())).into());
     };
-    let (after, was_default) = config_edit::remove_profile(&before, name)
+    let (after, was_default) = config::remove_profile(&before, name)
         .map_err(|why| Failure::config(format!("{}: {why}", path.display())))?;
     config::parse(path, &after)?;
     write_atomically(path, &after)?;

@@ -4,12 +4,12 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::emit;
 use crate::cache::{Cache, Identity};
 use crate::cli::ProfilesArgs;
 use crate::config::{Config, Profile};
+use crate::credentials::{self, Presence, Source};
+use crate::output::emit;
 use crate::redact::escape_controls;
-use crate::secret::{self, Presence, Source};
 use crate::time;
 
 #[derive(Serialize)]
@@ -88,12 +88,12 @@ fn row(
     keyring: &mut Result<(), String>,
 ) -> Row {
     let secrets = p
-        .kind()
+        .provider
         .secret_fields()
         .iter()
         .map(|&f| {
             let mut why = None;
-            let source = match secret::presence(p, f, keyring.is_ok()) {
+            let source = match credentials::presence(p, f, keyring.is_ok()) {
                 Presence::Found(Source::NamedEnv(v) | Source::ConventionalEnv(v)) => {
                     format!("env:{v}")
                 }
@@ -121,8 +121,8 @@ fn row(
         .filter(|e| e.remaining(now) > 0);
     Row {
         name: p.name.clone(),
-        provider: p.kind().name(),
-        endpoint: p.endpoint.url.clone(),
+        provider: p.provider.name(),
+        endpoint: p.endpoint().url.clone(),
         default: config.default_profile.as_deref() == Some(p.name.as_str()),
         secrets,
         cached_expires_in: entry.as_ref().map(|e| e.remaining(now)),

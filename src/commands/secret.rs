@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use zeroize::Zeroizing;
 
-use super::{emit, note};
-use crate::cli::{FieldArg, SecretCommand};
+use crate::cli::SecretCommand;
 use crate::config::{Chosen, Config, Profile};
+use crate::credentials::{self, FromEnv, Presence, Source};
 use crate::error::{Failure, Result};
 use crate::keystore;
-use crate::secret::{self, Field, Presence, Secret, Source, field_flag};
+use crate::output::{emit, note};
+use crate::secret::{Field, Secret, conventional_env};
 
 /// Longest secret accepted on stdin; anything larger is a mistake (a file piped by accident).
 const MAX_SECRET: u64 = 64 * 1024;
@@ -21,28 +22,31 @@ pub fn run(config: &Config, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
             profile,
             field,
             refused,
-        } => set(config, &profile, field.into(), !refused.is_empty()),
-        SecretCommand::Delete { profile, field } => delete(config, &profile, field.map(Into::into)),
+        } => set(config, &profile, field.0, !refused.is_empty()),
+        SecretCommand::Delete { profile, field } => delete(config, &profile, field.map(|f| f.0)),
         SecretCommand::Status { profile } => status(config, profile.as_deref()),
-    }
-}
-
-impl From<FieldArg> for Field {
-    fn from(f: FieldArg) -> Self {
-        match f {
-            FieldArg::ClientSecret => Field::ClientSecret,
-            FieldArg::ApiKey => Field::ApiKey,
-        }
     }
 }
 
 /// The profile, checked to have `field`.
 fn profile_with<'c>(config: &'c Config, name: &str, field: Field) -> Result<&'c Profile> {
     let profile = config.profile(name, Chosen::Argument)?;
-    if !profile.kind().secret_fields().contains(&field) {
+    if !profile.provider.secret_fields().contains(&field) {
+        let users: Vec<&str> = crate::provider::ALL
+            .iter()
+            .filter(|p| p.secret_fields().contains(&field))
+            .map(|p| p.name())
+            .collect();
+        let article = if field.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
         return Err(Failure::usage(format!(
-            "profile `{name}` (provider {}) has no {}; only andopen profiles use an api_key",
-            profile.kind().name(),
+            "profile `{name}` (provider {}) has no {}; only {} profiles use {article} {}",
+            profile.provider.name(),
+            field.name(),
+            users.join(", "),
             field.name()
         )));
     }
@@ -57,7 +61,7 @@ fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow:
         )
         .hint(format!(
             "pipe it in: printf '%s' \"$SECRET\" | tokfetch secret set {name}{}",
-            field_flag(field)
+            field.flag()
         ))
         .hint("or run the command in a terminal and type it at the hidden prompt")
         .into());
@@ -74,7 +78,7 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
         Failure::credentials(format!("cannot store the secret in the OS keyring: {e}")).hint(
             format!(
                 "on a machine without a keyring (CI), set {} in the environment instead",
-                secret::conventional_env(&profile.name, field)
+                conventional_env(&profile.name, field)
             ),
         )
     })?;
@@ -83,7 +87,7 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
         field.name(),
         profile.name
     ));
-    if let secret::FromEnv::Found(_, source) = secret::from_env(profile, field) {
+    if let FromEnv::Found(_, source) = credentials::from_env(profile, field) {
         note(&format!(
             "note: {source} is set and takes precedence over the keyring"
         ));
@@ -147,7 +151,7 @@ fn delete(config: &Config, name: &str, field: Option<Field>) -> anyhow::Result<E
     };
     let fields: Vec<Field> = match field {
         Some(f) => vec![f],
-        None => profile.kind().secret_fields().to_vec(),
+        None => profile.provider.secret_fields().to_vec(),
     };
     for f in fields {
         let removed = keystore::delete(&profile.name, f)
@@ -178,10 +182,10 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut keyring_ok = true;
     let mut missing = false;
     for profile in profiles {
-        out.push_str(&format!("{} ({})\n", profile.name, profile.kind().name()));
-        for &field in profile.kind().secret_fields() {
-            let presence = secret::presence(profile, field, keyring_ok);
-            let conventional = secret::conventional_env(&profile.name, field);
+        out.push_str(&format!("{} ({})\n", profile.name, profile.provider.name()));
+        for &field in profile.provider.secret_fields() {
+            let presence = credentials::presence(profile, field, keyring_ok);
+            let conventional = conventional_env(&profile.name, field);
             let line = match &presence {
                 Presence::Found(Source::Keyring) => "keyring".to_string(),
                 Presence::Found(src) => src.to_string(),
@@ -194,7 +198,7 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
                     format!(
                         "missing (tokfetch secret set {}{}, or set ${conventional})",
                         profile.name,
-                        field_flag(field)
+                        field.flag()
                     )
                 }
                 Presence::Unknown(why) => {

@@ -1,12 +1,47 @@
-//! &Open: a JSON body carrying tenant, client_id and client_secret, and the `x-api-key` header.
-//! A kept refresh token is exchanged in the same JSON style (RFC 6749 §6 shape).
+//! &Open: a JSON body carrying tenant, client_id and client_secret, and the `x-api-key` header
+//! every call (the token request and each API call) needs. `token_type` comes back as lowercase
+//! `bearer`. A kept refresh token is exchanged in the same JSON style (RFC 6749 §6 shape).
 
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::{Credentials, Grant, Header, JSON, TokenRequest};
-use crate::config::Profile;
+use super::{
+    Grant, Header, JSON, KeyKind, KeySpec, Provider, Secrets, Settings, TokenRequest, Values,
+};
 use crate::error::{Failure, Result};
+use crate::secret::Field;
+
+pub struct AndOpen;
+
+/// The header that carries the API key, on the token request and on every API call.
+const API_KEY_HEADER: &str = "x-api-key";
+
+const KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "environment",
+        help: "production or staging",
+        kind: KeyKind::OneOf(&["production", "staging"]),
+        required: false,
+        default: Some("production"),
+        flag: true,
+    },
+    KeySpec {
+        name: "tenant",
+        help: "the tenant reference sent in the body",
+        kind: KeyKind::Text,
+        required: true,
+        default: None,
+        flag: true,
+    },
+    KeySpec {
+        name: "api_key_env",
+        help: "name of an environment variable holding the API key",
+        kind: KeyKind::EnvName(Field::ApiKey),
+        required: false,
+        default: None,
+        flag: false,
+    },
+];
 
 #[derive(Serialize)]
 struct ClientCredentials<'a> {
@@ -23,66 +58,112 @@ struct Refresh<'a> {
     tenant: &'a str,
 }
 
-pub(super) fn request(
-    profile: &Profile,
-    tenant: &str,
-    grant: Grant,
-    creds: Credentials,
-) -> Result<TokenRequest> {
-    let api_key = creds.api_key()?;
-    let (body, grant_name) = match grant {
-        Grant::ClientCredentials => (
-            serde_json::to_vec(&ClientCredentials {
-                grant_type: "client_credentials",
-                tenant,
-                client_id: &profile.client_id,
-                client_secret: creds.client_secret()?.expose(),
-            }),
-            "client_credentials",
-        ),
-        Grant::Refresh(refresh_token) => (
-            serde_json::to_vec(&Refresh {
-                grant_type: "refresh_token",
-                refresh_token,
-                tenant,
-            }),
-            "refresh_token",
-        ),
-    };
-    let body = body.map_err(|e| Failure::internal(format!("cannot encode the request: {e}")))?;
-    Ok(TokenRequest {
-        url: profile.endpoint.url.clone(),
-        headers: vec![
-            Header::plain("Content-Type", JSON),
-            Header::plain("Accept", "application/json"),
-            Header::secret("x-api-key", Zeroizing::new(api_key.expose().to_string())),
-        ],
-        body: Zeroizing::new(body),
-        grant: grant_name,
-    })
+impl Provider for AndOpen {
+    fn name(&self) -> &'static str {
+        "andopen"
+    }
+
+    fn about(&self) -> &'static str {
+        "&Open API"
+    }
+
+    fn keys(&self) -> &'static [KeySpec] {
+        KEYS
+    }
+
+    fn default_endpoint(&self, v: &Values) -> Option<String> {
+        Some(match v.get("environment") {
+            Some("staging") => "https://staging.auth.andopen.co/auth/token".to_string(),
+            _ => "https://auth.andopen.co/auth/token".to_string(),
+        })
+    }
+
+    fn secret_fields(&self) -> &'static [Field] {
+        &[Field::ClientSecret, Field::ApiKey]
+    }
+
+    fn needs(&self, grant: Grant) -> &'static [Field] {
+        match grant {
+            Grant::ClientCredentials => &[Field::ApiKey, Field::ClientSecret],
+            // The refresh grant needs no client secret (the provider's documentation).
+            Grant::Refresh(_) => &[Field::ApiKey],
+        }
+    }
+
+    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
+        let api_key = secrets.get(Field::ApiKey)?;
+        let tenant = s.get("tenant").unwrap_or_default();
+        let (body, grant_name) = match grant {
+            Grant::ClientCredentials => (
+                serde_json::to_vec(&ClientCredentials {
+                    grant_type: "client_credentials",
+                    tenant,
+                    client_id: &s.client_id,
+                    client_secret: secrets.get(Field::ClientSecret)?.expose(),
+                }),
+                "client_credentials",
+            ),
+            Grant::Refresh(refresh_token) => (
+                serde_json::to_vec(&Refresh {
+                    grant_type: "refresh_token",
+                    refresh_token,
+                    tenant,
+                }),
+                "refresh_token",
+            ),
+        };
+        let body =
+            body.map_err(|e| Failure::internal(format!("cannot encode the request: {e}")))?;
+        Ok(TokenRequest {
+            headers: vec![
+                Header::new("Content-Type", JSON),
+                Header::new("Accept", JSON),
+                Header::new(API_KEY_HEADER, api_key.expose()),
+            ],
+            body: Zeroizing::new(body),
+            grant: grant_name,
+        })
+    }
+
+    fn header_fields(&self) -> &'static [(&'static str, Field)] {
+        &[(API_KEY_HEADER, Field::ApiKey)]
+    }
+
+    fn keeps_refresh_token(&self) -> bool {
+        true
+    }
+
+    fn identity(&self, s: &Settings) -> Vec<(&'static str, String)> {
+        s.get("tenant")
+            .map(|t| vec![("tenant", t.to_string())])
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::provider::testing::{body, profile};
-    use crate::provider::{Credentials, Grant, build};
-    use crate::secret::Secret;
+    use crate::provider::Grant;
+    use crate::provider::testing::{body, build, profile};
+    use crate::secret::Field;
 
     const STAGING: &str = "[profiles.ao]\nprovider = \"andopen\"\nenvironment = \"staging\"\ntenant = \"acme\"\nclient_id = \"andopen_client_id_1\"\n";
 
     #[test]
     fn json_body_with_tenant_and_api_key_header() {
         let p = profile(STAGING);
-        let (s, k) = (
-            Secret::new("aaa/;&:é\"".into()),
-            Secret::new("key-123".into()),
+        let req = build(
+            &p,
+            Grant::ClientCredentials,
+            &[
+                (Field::ClientSecret, "aaa/;&:é\""),
+                (Field::ApiKey, "key-123"),
+            ],
+        )
+        .expect("request");
+        assert_eq!(
+            p.settings.endpoint.url,
+            "https://staging.auth.andopen.co/auth/token"
         );
-        let creds = Credentials {
-            client_secret: Some(&s),
-            api_key: Some(&k),
-        };
-        let req = build(&p, Grant::ClientCredentials, creds).expect("request");
-        assert_eq!(req.url, "https://staging.auth.andopen.co/auth/token");
         assert_eq!(req.header("x-api-key"), Some("key-123"));
         assert_eq!(req.header("content-type"), Some("application/json"));
         assert_eq!(req.header("authorization"), None);
@@ -95,12 +176,8 @@ mod tests {
     #[test]
     fn refresh_grant_needs_no_client_secret() {
         let p = profile(STAGING);
-        let k = Secret::new("key-123".into());
-        let creds = Credentials {
-            client_secret: None,
-            api_key: Some(&k),
-        };
-        let req = build(&p, Grant::Refresh("rt-1"), creds).expect("request");
+        let req =
+            build(&p, Grant::Refresh("rt-1"), &[(Field::ApiKey, "key-123")]).expect("request");
         assert_eq!(req.grant, "refresh_token");
         assert_eq!(req.header("x-api-key"), Some("key-123"));
         assert_eq!(
@@ -112,11 +189,6 @@ mod tests {
     #[test]
     fn api_key_is_required() {
         let p = profile(STAGING);
-        let s = Secret::new("x".into());
-        let creds = Credentials {
-            client_secret: Some(&s),
-            api_key: None,
-        };
-        assert!(build(&p, Grant::ClientCredentials, creds).is_err());
+        assert!(build(&p, Grant::ClientCredentials, &[(Field::ClientSecret, "x")]).is_err());
     }
 }

@@ -1,53 +1,94 @@
-//! configapi v2: client_secret_post in a form body, with `scope` (the profile's, else the host).
+//! configapi v2: `https://<host>/configapi/v2/oauth/token`, client_secret_post in a form body,
+//! with `scope` (the profile's, else the host). Its responses carry `expires_in` as a string
+//! and, in the documented example, a trailing comma (both handled by `oauth::parse_token`).
 
-use super::{FORM, Header, TokenRequest};
-use crate::config::Profile;
+use super::{Grant, KeyKind, KeySpec, Provider, Secrets, Settings, TokenRequest, Values};
 use crate::error::Result;
 use crate::oauth;
-use crate::secret::Secret;
+use crate::secret::Field;
 
-pub(super) fn request(profile: &Profile, secret: &Secret) -> Result<TokenRequest> {
-    let mut fields = vec![
-        ("grant_type", "client_credentials"),
-        ("client_id", profile.client_id.as_str()),
-        ("client_secret", secret.expose()),
-    ];
-    if let Some(scope) = &profile.scope {
-        fields.push(("scope", scope));
+pub struct ConfigApi;
+
+const KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "host",
+        help: "the host (and optional :port) serving /configapi/v2/oauth/token",
+        kind: KeyKind::Host,
+        required: true,
+        default: None,
+        flag: true,
+    },
+    KeySpec::text("scope", "the scope (tenant or host), by default the host"),
+];
+
+impl Provider for ConfigApi {
+    fn name(&self) -> &'static str {
+        "configapi"
     }
-    Ok(TokenRequest {
-        url: profile.endpoint.url.clone(),
-        headers: vec![
-            Header::plain("Content-Type", FORM),
-            Header::plain("Accept", "application/json"),
-        ],
-        body: oauth::form_body(fields),
-        grant: "client_credentials",
-    })
+
+    fn about(&self) -> &'static str {
+        "configapi v2"
+    }
+
+    fn keys(&self) -> &'static [KeySpec] {
+        KEYS
+    }
+
+    fn default_endpoint(&self, v: &Values) -> Option<String> {
+        let host = v.get("host")?;
+        Some(format!("https://{host}/configapi/v2/oauth/token"))
+    }
+
+    fn default_scope(&self, v: &Values) -> Option<String> {
+        v.get("host").map(str::to_string)
+    }
+
+    fn needs(&self, _grant: Grant) -> &'static [Field] {
+        &[Field::ClientSecret]
+    }
+
+    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
+        let Grant::ClientCredentials = grant else {
+            return Err(super::unsupported(self.name(), grant));
+        };
+        let secret = secrets.get(Field::ClientSecret)?;
+        let mut fields = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", s.client_id.as_str()),
+            ("client_secret", secret.expose()),
+        ];
+        if let Some(scope) = &s.scope {
+            fields.push(("scope", scope));
+        }
+        Ok(TokenRequest {
+            headers: super::form_headers(),
+            body: oauth::form_body(fields),
+            grant: "client_credentials",
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::provider::testing::{body, profile};
-    use crate::provider::{Credentials, Grant, build};
-    use crate::secret::Secret;
+    use crate::provider::Grant;
+    use crate::provider::testing::{body, build, profile};
+    use crate::secret::Field;
 
     #[test]
     fn form_body_with_credentials_and_host_scope() {
         let p = profile(
             "[profiles.corp]\nprovider = \"configapi\"\nhost = \"example.com\"\nclient_id = \"sheila.thomas\"\n",
         );
-        let s = Secret::new("qkD wD&=".into());
         let req = build(
             &p,
             Grant::ClientCredentials,
-            Credentials {
-                client_secret: Some(&s),
-                api_key: None,
-            },
+            &[(Field::ClientSecret, "qkD wD&=")],
         )
         .expect("request");
-        assert_eq!(req.url, "https://example.com/configapi/v2/oauth/token");
+        assert_eq!(
+            p.settings.endpoint.url,
+            "https://example.com/configapi/v2/oauth/token"
+        );
         assert_eq!(req.header("authorization"), None);
         assert_eq!(
             body(&req),

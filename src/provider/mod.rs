@@ -1,47 +1,255 @@
-//! Token requests per provider, without I/O: what goes on the wire for each `provider =`.
-//! One file per provider; each turns a profile and its secrets into a [`TokenRequest`].
+//! Providers (README "Configuration reference"): everything tokfetch knows about one kind of
+//! token endpoint lives in one module here, behind the [`Provider`] trait, and nowhere else —
+//! its config keys with their help, its secret fields, its documented endpoint, the request it
+//! sends, the headers an API call needs, whether it keeps refresh tokens, and what identifies
+//! its tokens in the cache. The rest of tokfetch sees the trait and the registry [`ALL`] only.
+//!
+//! Building a request is pure: settings, secrets and a grant in; what goes on the wire out.
+//! Adding a provider is one file implementing the trait, and one line in [`ALL`]
+//! (ARCHITECTURE.md, "Adding a provider").
 
 mod andopen;
 mod configapi;
 mod oauth2;
 mod onepassword;
 
+use std::collections::BTreeMap;
+use std::fmt;
+
 use zeroize::Zeroizing;
 
-use crate::config::{Profile, Provider};
+use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
-use crate::secret::Secret;
+use crate::secret::{Field, Secret};
 
-/// One request header. Sensitive values (credentials) are never logged.
+/// Every provider, in the order help and messages list them.
+pub static ALL: [ProviderRef; 4] = [
+    ProviderRef(&onepassword::OnePassword),
+    ProviderRef(&andopen::AndOpen),
+    ProviderRef(&configapi::ConfigApi),
+    ProviderRef(&oauth2::OAuth2),
+];
+
+/// What one kind of token endpoint needs and sends.
+pub trait Provider: Sync {
+    /// The `provider = "…"` value.
+    fn name(&self) -> &'static str;
+    /// One line for help and completions.
+    fn about(&self) -> &'static str;
+    /// The config keys only this provider accepts (the common ones belong to every profile).
+    fn keys(&self) -> &'static [KeySpec];
+    /// Checks across keys, once every key is read and defaults are in.
+    fn check(&self, _settings: &Settings) -> std::result::Result<(), Problem> {
+        Ok(())
+    }
+    /// The documented token endpoint; `None` when the profile must give `token_url`.
+    fn default_endpoint(&self, values: &Values) -> Option<String>;
+    /// The scope sent when the profile sets none.
+    fn default_scope(&self, _values: &Values) -> Option<String> {
+        None
+    }
+    /// The secrets a profile of this provider has.
+    fn secret_fields(&self) -> &'static [Field] {
+        &[Field::ClientSecret]
+    }
+    /// The secrets `grant` needs.
+    fn needs(&self, grant: Grant) -> &'static [Field];
+    /// The token request for `grant`, from the settings and the secrets [`Provider::needs`].
+    fn build(&self, settings: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest>;
+    /// Headers every API call needs besides `Authorization` (`-o curl`), and the secret each
+    /// carries.
+    fn header_fields(&self) -> &'static [(&'static str, Field)] {
+        &[]
+    }
+    /// Whether a refresh token from the response is kept and used (RFC 6749 §6).
+    fn keeps_refresh_token(&self) -> bool {
+        false
+    }
+    /// What, besides endpoint, client id, scope and params, makes a token this profile's.
+    fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// A provider from the registry. Compares by name; clap lists [`ALL`] through it.
+#[derive(Clone, Copy)]
+pub struct ProviderRef(&'static dyn Provider);
+
+impl ProviderRef {
+    /// The provider called `name`.
+    pub fn named(name: &str) -> Option<ProviderRef> {
+        ALL.iter().copied().find(|p| p.name() == name)
+    }
+
+    /// `"onepassword", "andopen", "configapi" or "oauth2"`, for messages.
+    pub fn list() -> String {
+        let names: Vec<String> = ALL.iter().map(|p| format!("\"{}\"", p.name())).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
+}
+
+impl std::ops::Deref for ProviderRef {
+    type Target = dyn Provider;
+    fn deref(&self) -> &Self::Target {
+        self.0
+    }
+}
+
+impl PartialEq for ProviderRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for ProviderRef {}
+
+impl fmt::Debug for ProviderRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl clap::ValueEnum for ProviderRef {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.about()))
+    }
+}
+
+/// One config key of a profile.
+#[derive(Debug)]
+pub struct KeySpec {
+    pub name: &'static str,
+    /// What it means, for `profile add --help`, the man page and error hints.
+    pub help: &'static str,
+    pub kind: KeyKind,
+    pub required: bool,
+    /// The value used when the profile leaves the key out.
+    pub default: Option<&'static str>,
+    /// Offered as a `profile add` flag.
+    pub flag: bool,
+}
+
+impl KeySpec {
+    /// An optional text key, offered by `profile add`.
+    pub const fn text(name: &'static str, help: &'static str) -> Self {
+        KeySpec {
+            name,
+            help,
+            kind: KeyKind::Text,
+            required: false,
+            default: None,
+            flag: true,
+        }
+    }
+}
+
+/// What a key's value must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A non-empty string without control characters.
+    Text,
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
+    /// A host name with an optional port, not a URL.
+    Host,
+    /// The name of an environment variable holding this secret.
+    EnvName(Field),
+    /// `true` or `false`.
+    Bool,
+    /// A path (relative to the config file; `~/` allowed).
+    Path,
+    /// A URL that may receive secrets.
+    Url,
+    /// A table of extra form fields; these names are set by tokfetch itself.
+    Params { reserved: &'static [&'static str] },
+}
+
+/// A problem found by [`Provider::check`]: the key it concerns (its line is shown) and what is
+/// wrong, naming the profile as `{profile}`.
+#[derive(Debug)]
+pub struct Problem {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// A profile's provider settings: what goes on the wire, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub client_id: String,
+    pub endpoint: Endpoint,
+    /// The scope actually sent (the profile's, else the provider's default).
+    pub scope: Option<String>,
+    /// Extra form fields, in key order.
+    pub params: Vec<(String, String)>,
+    /// The provider's own keys, defaults filled in.
+    pub values: Values,
+}
+
+impl Settings {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key)
+    }
+}
+
+/// The values of a provider's own keys, by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Values(BTreeMap<&'static str, String>);
+
+impl Values {
+    pub fn new(values: BTreeMap<&'static str, String>) -> Self {
+        Values(values)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+}
+
+/// Which grant to perform.
+#[derive(Debug, Clone, Copy)]
+pub enum Grant<'a> {
+    ClientCredentials,
+    /// RFC 6749 §6, with a refresh token kept from an earlier response.
+    Refresh(&'a str),
+}
+
+/// The secrets read for a request.
+pub struct Secrets<'a>(pub &'a BTreeMap<Field, Secret>);
+
+impl<'a> Secrets<'a> {
+    fn get(&self, field: Field) -> Result<&'a Secret> {
+        self.0.get(&field).ok_or_else(|| {
+            Failure::internal(format!("{} was not read before the request", field.name()))
+        })
+    }
+}
+
+/// One request header.
 #[derive(Debug)]
 pub struct Header {
     pub name: &'static str,
     pub value: Zeroizing<String>,
-    pub sensitive: bool,
 }
 
 impl Header {
-    fn plain(name: &'static str, value: &str) -> Self {
+    fn new(name: &'static str, value: impl Into<String>) -> Self {
         Header {
             name,
-            value: Zeroizing::new(value.to_string()),
-            sensitive: false,
-        }
-    }
-
-    fn secret(name: &'static str, value: Zeroizing<String>) -> Self {
-        Header {
-            name,
-            value,
-            sensitive: true,
+            value: Zeroizing::new(value.into()),
         }
     }
 }
 
-/// A complete token request: POST `url` with these headers and this body.
+/// A complete token request: POST these headers and this body to the profile's endpoint.
 #[derive(Debug)]
 pub struct TokenRequest {
-    pub url: String,
     pub headers: Vec<Header>,
     pub body: Zeroizing<Vec<u8>>,
     /// `client_credentials` or `refresh_token`, for `-v`.
@@ -57,63 +265,30 @@ impl TokenRequest {
     }
 }
 
-/// Which grant to perform.
-#[derive(Debug, Clone, Copy)]
-pub enum Grant<'a> {
-    ClientCredentials,
-    /// RFC 6749 §6, with a refresh token kept from an earlier response (&Open only).
-    Refresh(&'a str),
-}
-
-/// The secrets a request may need.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Credentials<'a> {
-    pub client_secret: Option<&'a Secret>,
-    pub api_key: Option<&'a Secret>,
-}
-
-impl<'a> Credentials<'a> {
-    fn client_secret(&self) -> Result<&'a Secret> {
-        self.client_secret
-            .ok_or_else(|| Failure::internal("client_secret was not loaded before the request"))
-    }
-
-    fn api_key(&self) -> Result<&'a Secret> {
-        self.api_key
-            .ok_or_else(|| Failure::internal("api_key was not loaded before the request"))
-    }
-}
-
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
-/// Build the request for `profile`.
-pub fn build(profile: &Profile, grant: Grant, creds: Credentials) -> Result<TokenRequest> {
-    match (&profile.provider, grant) {
-        (Provider::OnePassword { .. }, Grant::ClientCredentials) => {
-            onepassword::request(profile, creds.client_secret()?)
-        }
-        (Provider::AndOpen { tenant, .. }, grant) => {
-            andopen::request(profile, tenant, grant, creds)
-        }
-        (Provider::ConfigApi { .. }, Grant::ClientCredentials) => {
-            configapi::request(profile, creds.client_secret()?)
-        }
-        (Provider::OAuth2 { auth_method }, Grant::ClientCredentials) => {
-            oauth2::request(profile, *auth_method, creds.client_secret()?)
-        }
-        (_, Grant::Refresh(_)) => Err(Failure::internal(format!(
-            "provider {} has no refresh grant",
-            profile.kind().name()
-        ))),
-    }
+/// The headers of a form POST that expects JSON back.
+fn form_headers() -> Vec<Header> {
+    vec![
+        Header::new("Content-Type", FORM),
+        Header::new("Accept", JSON),
+    ]
+}
+
+/// The error for a grant the provider does not perform.
+fn unsupported(provider: &str, grant: Grant) -> Failure {
+    Failure::internal(format!("provider {provider} has no {grant:?} grant"))
 }
 
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::collections::BTreeMap;
     use std::path::Path;
 
+    use super::{Grant, Secrets, TokenRequest};
     use crate::config::{self, Profile};
+    use crate::secret::{Field, Secret};
 
     /// A profile parsed from a config snippet, for request-shape tests.
     pub fn profile(toml: &str) -> Profile {
@@ -125,7 +300,52 @@ pub(crate) mod testing {
             .unwrap_or_else(|| panic!("test config has no profile"))
     }
 
-    pub fn body(req: &super::TokenRequest) -> String {
+    /// The request `profile` sends for `grant` with these secrets.
+    pub fn build(
+        profile: &Profile,
+        grant: Grant,
+        secrets: &[(Field, &str)],
+    ) -> crate::error::Result<TokenRequest> {
+        let map: BTreeMap<Field, Secret> = secrets
+            .iter()
+            .map(|(f, s)| (*f, Secret::new(s.to_string())))
+            .collect();
+        profile
+            .provider
+            .build(&profile.settings, grant, &Secrets(&map))
+    }
+
+    pub fn body(req: &TokenRequest) -> String {
         String::from_utf8(req.body.to_vec()).unwrap_or_else(|_| panic!("body is not UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_names_each_provider_once() {
+        let mut names: Vec<&str> = ALL.iter().map(|p| p.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        assert_eq!(
+            ProviderRef::list(),
+            "\"onepassword\", \"andopen\", \"configapi\" or \"oauth2\""
+        );
+        assert!(ProviderRef::named("andopen").is_some());
+        assert!(ProviderRef::named("AndOpen").is_none());
+    }
+
+    #[test]
+    fn every_key_with_a_default_accepts_it() {
+        for p in &ALL {
+            for k in p.keys() {
+                if let (Some(d), KeyKind::OneOf(allowed)) = (k.default, k.kind) {
+                    assert!(allowed.contains(&d), "{}.{}", p.name(), k.name);
+                }
+            }
+        }
     }
 }

@@ -1,55 +1,114 @@
-//! 1Password Users API: HTTP Basic over the raw `client_id:client_secret` (exactly what the seed's
-//! `curl --user` example sends), a form body, and `scope=openid` only when the profile asks for it.
+//! 1Password Users API: HTTP Basic over the raw `client_id:client_secret` (exactly what the
+//! provider's own `curl --user` example sends), a form body, and `scope=openid` only when the
+//! profile asks for it. Regional endpoints; 900 s tokens; no refresh tokens.
 
-use super::{FORM, Header, TokenRequest};
-use crate::config::Profile;
+use super::{Grant, KeyKind, KeySpec, Problem, Provider, Secrets, Settings, TokenRequest, Values};
 use crate::error::Result;
 use crate::oauth;
-use crate::secret::Secret;
+use crate::secret::Field;
 
-pub(super) fn request(profile: &Profile, secret: &Secret) -> Result<TokenRequest> {
-    let mut fields = vec![("grant_type", "client_credentials")];
-    if let Some(scope) = &profile.scope {
-        fields.push(("scope", scope));
+pub struct OnePassword;
+
+const KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "region",
+        help: "the account's region: com, ca or eu",
+        kind: KeyKind::OneOf(&["com", "ca", "eu"]),
+        required: false,
+        default: Some("com"),
+        flag: true,
+    },
+    KeySpec::text("scope", "only \"openid\", sent only when set"),
+];
+
+impl Provider for OnePassword {
+    fn name(&self) -> &'static str {
+        "onepassword"
     }
-    Ok(TokenRequest {
-        url: profile.endpoint.url.clone(),
-        headers: vec![
-            Header::secret(
-                "Authorization",
-                oauth::basic_auth(&profile.client_id, secret.expose(), false),
-            ),
-            Header::plain("Content-Type", FORM),
-            Header::plain("Accept", "application/json"),
-        ],
-        body: oauth::form_body(fields),
-        grant: "client_credentials",
-    })
+
+    fn about(&self) -> &'static str {
+        "1Password Users API"
+    }
+
+    fn keys(&self) -> &'static [KeySpec] {
+        KEYS
+    }
+
+    fn check(&self, s: &Settings) -> std::result::Result<(), Problem> {
+        if let Some(scope) = s.scope.as_deref().filter(|&sc| sc != "openid") {
+            return Err(Problem {
+                key: "scope",
+                message: format!(
+                    "`scope` in profile `{{profile}}` must be \"openid\" for provider onepassword (the only scope 1Password issues), not \"{scope}\""
+                ),
+            });
+        }
+        unencoded_basic_id(s)
+    }
+
+    fn default_endpoint(&self, v: &Values) -> Option<String> {
+        let region = v.get("region").unwrap_or("com");
+        Some(format!(
+            "https://api.1password.{region}/v1beta1/users/oauth2/token"
+        ))
+    }
+
+    fn needs(&self, _grant: Grant) -> &'static [Field] {
+        &[Field::ClientSecret]
+    }
+
+    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
+        let Grant::ClientCredentials = grant else {
+            return Err(super::unsupported(self.name(), grant));
+        };
+        let secret = secrets.get(Field::ClientSecret)?;
+        let mut fields = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = &s.scope {
+            fields.push(("scope", scope));
+        }
+        let mut headers = vec![super::Header {
+            name: "Authorization",
+            value: oauth::basic_auth(&s.client_id, secret.expose(), false),
+        }];
+        headers.extend(super::form_headers());
+        Ok(TokenRequest {
+            headers,
+            body: oauth::form_body(fields),
+            grant: "client_credentials",
+        })
+    }
+}
+
+/// Unencoded HTTP Basic cannot carry a client id with `:` (RFC 7617 §2).
+pub(super) fn unencoded_basic_id(s: &Settings) -> std::result::Result<(), Problem> {
+    if s.client_id.contains(':') {
+        return Err(Problem {
+            key: "client_id",
+            message: "client_id of profile `{profile}` contains `:`, which unencoded HTTP Basic cannot carry".to_string(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::provider::testing::{body, profile};
-    use crate::provider::{Credentials, Grant, build};
-    use crate::secret::Secret;
+    use crate::provider::Grant;
+    use crate::provider::testing::{body, build, profile};
+    use crate::secret::Field;
 
     #[test]
     fn basic_auth_and_a_bare_grant() {
         let p = profile(
             "[profiles.op]\nprovider = \"onepassword\"\nregion = \"ca\"\nclient_id = \"op-id\"\n",
         );
-        let s = Secret::new("aaa/;&:é".into());
         let req = build(
             &p,
             Grant::ClientCredentials,
-            Credentials {
-                client_secret: Some(&s),
-                api_key: None,
-            },
+            &[(Field::ClientSecret, "aaa/;&:é")],
         )
         .expect("request");
         assert_eq!(
-            req.url,
+            p.settings.endpoint.url,
             "https://api.1password.ca/v1beta1/users/oauth2/token"
         );
         assert_eq!(
@@ -68,16 +127,8 @@ mod tests {
         let p = profile(
             "[profiles.op]\nprovider = \"onepassword\"\nclient_id = \"op-id\"\nscope = \"openid\"\n",
         );
-        let s = Secret::new("x".into());
-        let req = build(
-            &p,
-            Grant::ClientCredentials,
-            Credentials {
-                client_secret: Some(&s),
-                api_key: None,
-            },
-        )
-        .expect("request");
+        let req =
+            build(&p, Grant::ClientCredentials, &[(Field::ClientSecret, "x")]).expect("request");
         assert_eq!(body(&req), "grant_type=client_credentials&scope=openid");
     }
 }

@@ -1,8 +1,7 @@
-//! The TOML config (SPEC §3): where it lives, what every key means, and errors that name the file,
-//! the line and the key, with the closest valid alternative.
-//!
-//! The file is walked by hand over `toml`'s spanned tree rather than deserialised with serde, so
-//! that every error can point at a line and so that keys can be checked per provider.
+//! TOML → [`Config`]: the file is walked over `toml`'s spanned tree rather than deserialised
+//! with serde, so that every error names the file, the line and the key and suggests the
+//! closest valid one, and so that keys are checked against the profile's provider: the common
+//! keys are [`COMMON_KEYS`], each provider's own come from its [`KeySpec`]s.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,290 +9,74 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::endpoint::{self, Endpoint};
+use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_env_name, valid_profile_name};
+use crate::endpoint;
 use crate::error::{Failure, Result};
+use crate::provider::{self, KeyKind, KeySpec, ProviderRef, Settings, Values};
 use crate::secret::Field;
 use crate::suggest;
 
-/// The providers tokfetch knows, by their `provider =` name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderKind {
-    OnePassword,
-    AndOpen,
-    ConfigApi,
-    OAuth2,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 4] = [
-        ProviderKind::OnePassword,
-        ProviderKind::AndOpen,
-        ProviderKind::ConfigApi,
-        ProviderKind::OAuth2,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ProviderKind::OnePassword => "onepassword",
-            ProviderKind::AndOpen => "andopen",
-            ProviderKind::ConfigApi => "configapi",
-            ProviderKind::OAuth2 => "oauth2",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// Keys that only this provider accepts.
-    fn own_keys(self) -> &'static [&'static str] {
-        match self {
-            ProviderKind::OnePassword => &["region", "scope"],
-            ProviderKind::AndOpen => &["environment", "tenant", "api_key_env"],
-            ProviderKind::ConfigApi => &["host", "scope"],
-            ProviderKind::OAuth2 => &["auth_method", "scope", "audience", "params"],
-        }
-    }
-
-    /// Every key a profile of this provider may hold.
-    pub fn keys(self) -> impl Iterator<Item = &'static str> {
-        COMMON_KEYS.iter().chain(self.own_keys()).copied()
-    }
-
-    /// The secrets a profile of this provider needs.
-    pub fn secret_fields(self) -> &'static [Field] {
-        match self {
-            ProviderKind::AndOpen => &[Field::ClientSecret, Field::ApiKey],
-            _ => &[Field::ClientSecret],
-        }
-    }
-}
-
-const COMMON_KEYS: &[&str] = &[
-    "provider",
-    "client_id",
-    "token_url",
-    "allow_insecure_http",
-    "cache",
-    "ca_file",
-    "client_secret_env",
+/// The keys every profile accepts, whatever its provider.
+pub const COMMON_KEYS: &[KeySpec] = &[
+    KeySpec {
+        name: "provider",
+        help: "onepassword, andopen, configapi or oauth2",
+        kind: KeyKind::Text,
+        required: true,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
+        name: "client_id",
+        help: "the OAuth client id",
+        kind: KeyKind::Text,
+        required: true,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
+        name: "token_url",
+        help: "the token endpoint; overrides the computed one (required where the provider has none)",
+        kind: KeyKind::Url,
+        required: false,
+        default: None,
+        flag: true,
+    },
+    KeySpec {
+        name: "allow_insecure_http",
+        help: "allow a plain http:// token URL off loopback",
+        kind: KeyKind::Bool,
+        required: false,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
+        name: "cache",
+        help: "cache this profile's tokens",
+        kind: KeyKind::Bool,
+        required: false,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
+        name: "ca_file",
+        help: "PEM bundle of extra trusted roots (relative to the config file; ~/ allowed)",
+        kind: KeyKind::Path,
+        required: false,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
+        name: "client_secret_env",
+        help: "name of an environment variable holding the client secret",
+        kind: KeyKind::EnvName(Field::ClientSecret),
+        required: false,
+        default: None,
+        flag: false,
+    },
 ];
 
 const TOP_LEVEL_KEYS: &[&str] = &["default_profile", "profiles"];
-
-/// Keys that would hold a secret: never read from the config (README "Secrets").
-const SECRET_KEYS: &[Field] = &[Field::ClientSecret, Field::ApiKey];
-
-/// Form fields tokfetch sets itself; `params` may not override them.
-const RESERVED_PARAMS: &[&str] = &["grant_type", "client_id", "client_secret", "refresh_token"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    /// HTTP Basic with id and secret form-urlencoded first (RFC 6749 §2.3.1).
-    Basic,
-    /// HTTP Basic over the raw `id:secret`, as `curl --user` sends it.
-    BasicUnencoded,
-    /// `client_id` and `client_secret` in the form body (client_secret_post).
-    Post,
-}
-
-impl AuthMethod {
-    const NAMES: [&'static str; 3] = ["basic", "basic-unencoded", "post"];
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "basic" => Some(AuthMethod::Basic),
-            "basic-unencoded" => Some(AuthMethod::BasicUnencoded),
-            "post" => Some(AuthMethod::Post),
-            _ => None,
-        }
-    }
-}
-
-/// What is particular to each provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Provider {
-    OnePassword { region: String },
-    AndOpen { environment: String, tenant: String },
-    ConfigApi { host: String },
-    OAuth2 { auth_method: AuthMethod },
-}
-
-/// A validated profile: everything needed to ask for a token, except the secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Profile {
-    pub name: String,
-    pub provider: Provider,
-    pub client_id: String,
-    pub endpoint: Endpoint,
-    /// The scope actually sent (for configapi, the host when none is set).
-    pub scope: Option<String>,
-    pub audience: Option<String>,
-    /// Extra form fields (`[profiles.X.params]`), in key order.
-    pub params: Vec<(String, String)>,
-    pub cache: bool,
-    pub ca_file: Option<PathBuf>,
-    pub client_secret_env: Option<String>,
-    pub api_key_env: Option<String>,
-}
-
-impl Profile {
-    pub fn kind(&self) -> ProviderKind {
-        match self.provider {
-            Provider::OnePassword { .. } => ProviderKind::OnePassword,
-            Provider::AndOpen { .. } => ProviderKind::AndOpen,
-            Provider::ConfigApi { .. } => ProviderKind::ConfigApi,
-            Provider::OAuth2 { .. } => ProviderKind::OAuth2,
-        }
-    }
-
-    pub fn tenant(&self) -> Option<&str> {
-        match &self.provider {
-            Provider::AndOpen { tenant, .. } => Some(tenant),
-            _ => None,
-        }
-    }
-
-    /// The config key naming an environment variable for `field`, if the profile sets one.
-    pub fn env_override(&self, field: Field) -> Option<&str> {
-        match field {
-            Field::ClientSecret => self.client_secret_env.as_deref(),
-            Field::ApiKey => self.api_key_env.as_deref(),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub path: PathBuf,
-    pub default_profile: Option<String>,
-    pub profiles: BTreeMap<String, Profile>,
-    /// Profiles with an error, and the error. A broken profile fails only the commands that
-    /// use it (README "Configuration reference"); `profiles` lists it with its error.
-    pub broken: BTreeMap<String, Failure>,
-    /// Every variable a `*_env` key of any profile names, broken profiles included: `exec`
-    /// withholds them all from the command (README "Security model").
-    pub secret_env_vars: std::collections::BTreeSet<String>,
-}
-
-/// `--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`.
-pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = flag {
-        return Ok(p.to_path_buf());
-    }
-    if let Some(p) = std::env::var_os("TOKFETCH_CONFIG").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    dirs::config_dir()
-        .map(|d| d.join("tokfetch").join("config.toml"))
-        .ok_or_else(|| {
-            Failure::config("cannot determine the config directory (is $HOME set?)")
-                .hint("pass --config PATH or set TOKFETCH_CONFIG")
-        })
-}
-
-/// The largest config file tokfetch reads (README "Configuration reference").
-pub const MAX_CONFIG: u64 = 1 << 20;
-
-/// Read and validate the config file at `path`.
-pub fn load(path: &Path) -> Result<Config> {
-    match read(path)? {
-        Some(text) => parse(path, &text),
-        None => Err(
-            Failure::config(format!("no config file at {}", path.display()))
-                .hint("start with: tokfetch profile add NAME --provider onepassword --client-id ID")
-                .hint("providers: onepassword (--region), andopen (--tenant), configapi (--host), oauth2 (--token-url)")
-                .hint("or write the file by hand; README.md has an example for every provider"),
-        ),
-    }
-}
-
-/// The text of the config file, `None` when there is none. Refused before a byte is read: a
-/// FIFO, device or directory (which would hang or never end), a file over [`MAX_CONFIG`], and
-/// on Unix a file others may write or that another user owns (root aside): the config decides
-/// where secrets are sent, so it gets the trust ssh gives `~/.ssh/config`.
-pub fn read(path: &Path) -> Result<Option<String>> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| {
-        Failure::config(format!("cannot read config file {}: {e}", path.display()))
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        // Opening a FIFO for reading would block until a writer came; non-blocking returns at
-        // once, and the type check below refuses it.
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = match options.open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(cannot(e)),
-    };
-    let meta = file.metadata().map_err(cannot)?;
-    check_file(path, &meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        return Err(too_large(path));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::config(format!("{}: the config file is not UTF-8", path.display()))
-    })?;
-    Ok(Some(text))
-}
-
-fn too_large(path: &Path) -> Failure {
-    Failure::config(format!(
-        "config file {} is larger than {} KiB; that is not a tokfetch config",
-        path.display(),
-        MAX_CONFIG / 1024
-    ))
-}
-
-/// A regular file (a link to one is followed), small enough, and on Unix trusted.
-fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a FIFO, socket or device)"
-        };
-        return Err(
-            Failure::config(format!("config file {} is {what}", path.display()))
-                .hint("point --config or TOKFETCH_CONFIG at a TOML file"),
-        );
-    }
-    if meta.len() > MAX_CONFIG {
-        return Err(too_large(path));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if meta.uid() != me && meta.uid() != 0 {
-            return Err(Failure::config(format!(
-                "config file {} is owned by another user (uid {}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
-                path.display(),
-                meta.uid()
-            ))
-            .hint(format!("take it over: chown \"$(id -u)\" {}", path.display())));
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(Failure::config(format!(
-                "config file {} is writable by others (mode {:o}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
-                path.display(),
-                meta.mode() & 0o777
-            ))
-            .hint(format!("chmod go-w {}", path.display())));
-        }
-    }
-    Ok(())
-}
 
 /// Validate config text; `path` is used in messages and to resolve relative `ca_file` paths.
 pub fn parse(path: &Path, text: &str) -> Result<Config> {
@@ -325,7 +108,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
                     if let DeValue::Table(t) = body.get_ref() {
                         for (k, v) in t.iter() {
                             if let (true, DeValue::String(var)) = (
-                                SECRET_KEYS.iter().any(|f| f.env_key() == k.get_ref()),
+                                Field::ALL.iter().any(|f| f.env_key() == k.get_ref()),
                                 v.get_ref(),
                             ) {
                                 secret_env_vars.insert(var.to_string());
@@ -377,119 +160,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         broken,
         secret_env_vars,
     })
-}
-
-fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
-    let names: Vec<&str> = names
-        .map(String::as_str)
-        .filter(|n| valid_profile_name(n))
-        .collect();
-    if names.is_empty() {
-        "; the file defines no profiles".to_string()
-    } else {
-        format!("; known profiles: {}", names.join(", "))
-    }
-}
-
-/// The longest profile name: it must fit in a file name with the cache's suffixes.
-pub const MAX_PROFILE_NAME: usize = 64;
-
-/// Valid profile names: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, so that no name is `.` or `..`,
-/// hidden, or too long for a cache or lock file name.
-pub fn valid_profile_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    matches!(b.first(), Some(c) if c.is_ascii_alphanumeric())
-        && b.len() <= MAX_PROFILE_NAME
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
-}
-
-/// What a profile name must look like, for messages.
-pub const PROFILE_NAME_RULE: &str =
-    "a letter or digit, then up to 63 letters, digits, `.`, `_` or `-`";
-
-/// Valid environment variable names for `*_env` keys: `[A-Za-z_][A-Za-z0-9_]*`.
-pub fn valid_env_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// Where a profile name came from, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chosen {
-    Argument,
-    Environment,
-    Default,
-}
-
-impl Config {
-    /// Every profile name in the file, usable or broken, in order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        let mut all: Vec<&str> = self
-            .profiles
-            .keys()
-            .chain(self.broken.keys())
-            .map(String::as_str)
-            .filter(|n| valid_profile_name(n))
-            .collect();
-        all.sort_unstable();
-        all.into_iter()
-    }
-
-    /// The profile to use: the argument, else `$TOKFETCH_PROFILE`, else `default_profile`.
-    pub fn select(&self, arg: Option<&str>) -> Result<&Profile> {
-        let env = std::env::var("TOKFETCH_PROFILE")
-            .ok()
-            .filter(|v| !v.is_empty());
-        let (name, chosen) = match (arg, env.as_deref(), self.default_profile.as_deref()) {
-            (Some(a), _, _) => (a, Chosen::Argument),
-            (None, Some(e), _) => (e, Chosen::Environment),
-            (None, None, Some(d)) => (d, Chosen::Default),
-            (None, None, None) => {
-                let mut f = Failure::usage("no profile given");
-                f = f.hint(format!(
-                    "name one (tokfetch get PROFILE), set TOKFETCH_PROFILE, or set default_profile in {}",
-                    self.path.display()
-                ));
-                if !self.profiles.is_empty() {
-                    let names: Vec<&str> = self.names().collect();
-                    f = f.hint(format!("profiles: {}", names.join(", ")));
-                }
-                return Err(f);
-            }
-        };
-        self.profile(name, chosen)
-    }
-
-    /// The profile called `name`, or an error listing the known ones.
-    pub fn profile(&self, name: &str, chosen: Chosen) -> Result<&Profile> {
-        if let Some(p) = self.profiles.get(name) {
-            return Ok(p);
-        }
-        if let Some(f) = self.broken.get(name) {
-            return Err(f.clone());
-        }
-        Err(self.unknown_profile(name, chosen))
-    }
-
-    /// The error for a name that is not a profile of this file, listing the known ones.
-    pub fn unknown_profile(&self, name: &str, chosen: Chosen) -> Failure {
-        let origin = match chosen {
-            Chosen::Argument => "",
-            Chosen::Environment => " (from TOKFETCH_PROFILE)",
-            Chosen::Default => " (from default_profile)",
-        };
-        let mut msg = format!(
-            "unknown profile `{name}`{origin} in {}{}",
-            self.path.display(),
-            known_list(self.profiles.keys().chain(self.broken.keys()))
-        );
-        if let Some(s) = suggest::closest(name, self.names()) {
-            msg.push_str(&format!("; did you mean `{s}`?"));
-        }
-        Failure::config(msg)
-    }
 }
 
 /// The file being validated, for errors that point into it.
@@ -615,85 +285,50 @@ impl Cx<'_> {
             ));
         };
         let header = name_key.span();
+        let provider = self.provider(table, header.clone(), &name)?;
 
-        // The provider decides which other keys are allowed, so read it first.
-        let kind = match table.iter().find(|(k, _)| k.get_ref() == "provider") {
-            None => {
-                return Err(self.err(
-                    header,
-                    format!(
-                        "profile `{name}` has no `provider`; set provider = \"onepassword\", \"andopen\", \"configapi\" or \"oauth2\""
-                    ),
-                ));
-            }
-            Some((k, v)) => {
-                let s = self.string(k, v, Some(&name))?;
-                ProviderKind::parse(&s).ok_or_else(|| {
-                    let mut msg = format!(
-                        "unknown provider \"{s}\" in profile `{name}`; expected \"onepassword\", \"andopen\", \"configapi\" or \"oauth2\""
-                    );
-                    if let Some(c) =
-                        suggest::closest(&s, ProviderKind::ALL.iter().map(|k| k.name()))
-                    {
-                        msg.push_str(&format!("; did you mean \"{c}\"?"));
-                    }
-                    self.err(v.span(), msg)
-                })?
-            }
-        };
-
+        // Every key, checked against its spec; the values of the provider's own keys are kept
+        // for it, the common ones go where the profile needs them.
         let mut p = RawProfile::default();
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
-            if !kind.keys().any(|allowed| allowed == k) {
-                return Err(self.misplaced(key, kind, &name));
+            if k == "provider" {
+                continue;
             }
-            match k {
-                "provider" => {}
-                "client_id" => p.client_id = Some(self.string(key, value, Some(&name))?),
-                "token_url" => {
-                    p.token_url = Some((self.string(key, value, Some(&name))?, value.span()))
+            let Some(spec) = COMMON_KEYS
+                .iter()
+                .chain(provider.keys())
+                .find(|s| s.name == k)
+            else {
+                return Err(self.misplaced(key, provider, &name));
+            };
+            p.spans.insert(spec.name, value.span());
+            match spec.kind {
+                KeyKind::Text | KeyKind::Url => {
+                    p.text
+                        .insert(spec.name, self.string(key, value, Some(&name))?);
                 }
-                "allow_insecure_http" => p.allow_insecure_http = self.boolean(key, value, &name)?,
-                "cache" => p.cache = Some(self.boolean(key, value, &name)?),
-                "ca_file" => {
-                    p.ca_file = Some(resolve_ca_path(
-                        config_path,
-                        &self.string(key, value, Some(&name))?,
-                    ))
+                KeyKind::OneOf(allowed) => {
+                    p.text
+                        .insert(spec.name, self.one_of(key, value, &name, allowed)?);
                 }
-                "client_secret_env" => {
-                    p.client_secret_env = Some(self.env_name(key, value, &name)?)
+                KeyKind::Host => {
+                    p.text.insert(spec.name, self.host(key, value, &name)?);
                 }
-                "api_key_env" => p.api_key_env = Some(self.env_name(key, value, &name)?),
-                "region" => {
-                    p.region = Some(self.one_of(key, value, &name, &["com", "ca", "eu"])?)
+                KeyKind::EnvName(field) => {
+                    p.env_overrides
+                        .insert(field, self.env_name(key, value, &name)?);
                 }
-                "environment" => {
-                    p.environment =
-                        Some(self.one_of(key, value, &name, &["production", "staging"])?)
+                KeyKind::Bool => {
+                    p.flags.insert(spec.name, self.boolean(key, value, &name)?);
                 }
-                "tenant" => p.tenant = Some(self.string(key, value, Some(&name))?),
-                "host" => p.host = Some((self.host(key, value, &name)?, value.span())),
-                "scope" => {
-                    let scope = self.string(key, value, Some(&name))?;
-                    if kind == ProviderKind::OnePassword && scope != "openid" {
-                        return Err(self.err(
-                            value.span(),
-                            format!(
-                                "`scope` in profile `{name}` must be \"openid\" for provider onepassword (the only scope 1Password issues), not \"{scope}\""
-                            ),
-                        ));
-                    }
-                    p.scope = Some(scope);
+                KeyKind::Path => {
+                    let raw = self.string(key, value, Some(&name))?;
+                    p.ca_file = Some(resolve_ca_path(config_path, &raw));
                 }
-                "audience" => p.audience = Some(self.string(key, value, Some(&name))?),
-                "auth_method" => {
-                    let s = self.one_of(key, value, &name, &AuthMethod::NAMES)?;
-                    p.auth_method = AuthMethod::parse(&s);
+                KeyKind::Params { reserved } => {
+                    p.params = self.params(value, &name, reserved)?;
                 }
-                "params" => p.params = self.params(key, value, &name)?,
-                _ => unreachable!("every allowed key is handled above"),
             }
         }
 
@@ -703,47 +338,17 @@ impl Cx<'_> {
                 format!("profile `{name}` is missing required key `{key}`"),
             )
         };
-        let client_id = p.client_id.ok_or_else(|| missing("client_id"))?;
-
-        let provider = match kind {
-            ProviderKind::OnePassword => Provider::OnePassword {
-                region: p.region.unwrap_or_else(|| "com".to_string()),
-            },
-            ProviderKind::AndOpen => Provider::AndOpen {
-                environment: p.environment.unwrap_or_else(|| "production".to_string()),
-                tenant: p.tenant.ok_or_else(|| missing("tenant"))?,
-            },
-            ProviderKind::ConfigApi => Provider::ConfigApi {
-                host: p.host.clone().ok_or_else(|| missing("host"))?.0,
-            },
-            ProviderKind::OAuth2 => Provider::OAuth2 {
-                auth_method: p.auth_method.unwrap_or(AuthMethod::Basic),
-            },
-        };
-
-        let unencoded_basic = matches!(
-            provider,
-            Provider::OnePassword { .. }
-                | Provider::OAuth2 {
-                    auth_method: AuthMethod::BasicUnencoded
-                }
-        );
-        if unencoded_basic && client_id.contains(':') {
-            return Err(self.err(
-                header,
-                format!(
-                    "client_id of profile `{name}` contains `:`, which unencoded HTTP Basic cannot carry"
-                ),
-            ));
+        for spec in COMMON_KEYS.iter().chain(provider.keys()) {
+            if spec.required && spec.name != "provider" && !p.text.contains_key(spec.name) {
+                return Err(missing(spec.name));
+            }
         }
-
         for (key, _) in &p.params {
-            let clash = match key.as_str() {
-                "scope" => p.scope.is_some(),
-                "audience" => p.audience.is_some(),
-                _ => false,
-            };
-            if clash {
+            let set_as_key = provider
+                .keys()
+                .iter()
+                .any(|s| s.name == key && s.kind == KeyKind::Text && p.text.contains_key(s.name));
+            if set_as_key {
                 return Err(self.err(
                     header,
                     format!(
@@ -753,12 +358,28 @@ impl Cx<'_> {
             }
         }
 
-        let (url, url_span) = match (&p.token_url, &provider) {
-            (Some((u, span)), _) => (u.clone(), span.clone()),
-            (None, Provider::OAuth2 { .. }) => return Err(missing("token_url")),
-            (None, _) => (default_endpoint(&provider), header.clone()),
+        let client_id = p.text.remove("client_id").unwrap_or_default();
+        let token_url = p.text.remove("token_url");
+        let mut values: BTreeMap<&'static str, String> = p.text;
+        for spec in provider.keys() {
+            if let (Some(d), false) = (spec.default, values.contains_key(spec.name)) {
+                values.insert(spec.name, d.to_string());
+            }
+        }
+        let values = Values::new(values);
+
+        let (url, url_span) = match token_url {
+            Some(u) => (
+                u,
+                p.spans.get("token_url").cloned().unwrap_or(header.clone()),
+            ),
+            None => match provider.default_endpoint(&values) {
+                Some(u) => (u, header.clone()),
+                None => return Err(missing("token_url")),
+            },
         };
-        let endpoint = endpoint::parse(&url, p.allow_insecure_http).map_err(|why| {
+        let allow_insecure_http = p.flags.get("allow_insecure_http").copied().unwrap_or(false);
+        let endpoint = endpoint::parse(&url, allow_insecure_http).map_err(|why| {
             let f = self.err(url_span, format!("profile `{name}`: {why}"));
             if why.starts_with("refusing plain http") {
                 f.hint("use https, or set allow_insecure_http = true in the profile if you really mean it")
@@ -767,35 +388,69 @@ impl Cx<'_> {
             }
         })?;
 
-        let scope = match (&provider, p.scope) {
-            (Provider::ConfigApi { host }, None) => Some(host.clone()),
-            (_, s) => s,
+        let scope = values
+            .get("scope")
+            .map(str::to_string)
+            .or_else(|| provider.default_scope(&values));
+        let settings = Settings {
+            client_id,
+            endpoint,
+            scope,
+            params: p.params,
+            values,
         };
+        provider.check(&settings).map_err(|problem| {
+            let span = p.spans.get(problem.key).cloned().unwrap_or(header.clone());
+            self.err(span, problem.message.replace("{profile}", &name))
+        })?;
 
         Ok(Profile {
             name,
             provider,
-            client_id,
-            endpoint,
-            scope,
-            audience: p.audience,
-            params: p.params,
-            cache: p.cache.unwrap_or(true),
+            settings,
+            cache: p.flags.get("cache").copied().unwrap_or(true),
             ca_file: p.ca_file,
-            client_secret_env: p.client_secret_env,
-            api_key_env: p.api_key_env,
+            env_overrides: p.env_overrides,
         })
     }
 
+    /// The profile's provider, read first: it decides which other keys are allowed.
+    fn provider(
+        &self,
+        table: &DeTable,
+        header: std::ops::Range<usize>,
+        name: &str,
+    ) -> Result<ProviderRef> {
+        let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref() == "provider") else {
+            return Err(self.err(
+                header,
+                format!(
+                    "profile `{name}` has no `provider`; set provider = {}",
+                    ProviderRef::list()
+                ),
+            ));
+        };
+        let s = self.string(k, v, Some(name))?;
+        ProviderRef::named(&s).ok_or_else(|| {
+            let mut msg = format!(
+                "unknown provider \"{s}\" in profile `{name}`; expected {}",
+                ProviderRef::list()
+            );
+            if let Some(c) = suggest::closest(&s, provider::ALL.iter().map(|p| p.name())) {
+                msg.push_str(&format!("; did you mean \"{c}\"?"));
+            }
+            self.err(v.span(), msg)
+        })
+    }
     /// The error for a key this provider does not accept, saying where it belongs or what was meant.
-    fn misplaced(&self, key: &Key, kind: ProviderKind, profile: &str) -> Failure {
+    fn misplaced(&self, key: &Key, provider: ProviderRef, profile: &str) -> Failure {
         let k = key.get_ref().as_ref();
-        if let Some(field) = SECRET_KEYS.iter().find(|f| f.name() == k) {
+        if let Some(field) = Field::ALL.iter().find(|f| f.name() == k) {
             return self.secret_in_config(key.span(), *field, profile);
         }
-        let owners: Vec<&str> = ProviderKind::ALL
+        let owners: Vec<&str> = provider::ALL
             .iter()
-            .filter(|o| o.own_keys().contains(&k))
+            .filter(|o| o.keys().iter().any(|s| s.name == k))
             .map(|o| o.name())
             .collect();
         let mut msg = if owners.is_empty() {
@@ -803,19 +458,20 @@ impl Cx<'_> {
         } else {
             format!(
                 "key `{k}` does not apply to provider \"{}\" (profile `{profile}`); it is for {}",
-                kind.name(),
+                provider.name(),
                 owners.join(", ")
             )
         };
-        if let Some(s) = suggest::closest(k, kind.keys()) {
+        let valid = || COMMON_KEYS.iter().chain(provider.keys()).map(|s| s.name);
+        if let Some(s) = suggest::closest(k, valid()) {
             msg.push_str(&format!("; did you mean `{s}`?"));
         }
         let f = self.err(key.span(), msg);
         if owners.is_empty() {
-            let valid: Vec<&str> = kind.keys().collect();
+            let valid: Vec<&str> = valid().collect();
             f.hint(format!(
                 "valid keys for provider {}: {}",
-                kind.name(),
+                provider.name(),
                 valid.join(", ")
             ))
         } else {
@@ -831,7 +487,7 @@ impl Cx<'_> {
         field: Field,
         profile: &str,
     ) -> Failure {
-        let flag = crate::secret::field_flag(field);
+        let flag = field.flag();
         self.err(
             span,
             format!(
@@ -870,7 +526,12 @@ impl Cx<'_> {
         }
     }
 
-    fn params(&self, key: &Key, value: &Value, profile: &str) -> Result<Vec<(String, String)>> {
+    fn params(
+        &self,
+        value: &Value,
+        profile: &str,
+        reserved: &[&str],
+    ) -> Result<Vec<(String, String)>> {
         let DeValue::Table(table) = value.get_ref() else {
             return Err(self.err(
                 value.span(),
@@ -879,14 +540,13 @@ impl Cx<'_> {
                 ),
             ));
         };
-        let _ = key;
         let mut out = Vec::new();
         for (k, v) in table.iter() {
             let name = k.get_ref().to_string();
-            if let Some(field) = SECRET_KEYS.iter().find(|f| f.name() == name) {
+            if let Some(field) = Field::ALL.iter().find(|f| f.name() == name) {
                 return Err(self.secret_in_config(k.span(), *field, profile));
             }
-            if RESERVED_PARAMS.contains(&name.as_str()) {
+            if reserved.contains(&name.as_str()) {
                 return Err(self.err(
                     k.span(),
                     format!("`{name}` in [profiles.{profile}.params] is set by tokfetch itself and cannot be overridden"),
@@ -918,36 +578,13 @@ impl Cx<'_> {
 /// Keys read from one profile table before they are combined and checked together.
 #[derive(Default)]
 struct RawProfile {
-    client_id: Option<String>,
-    token_url: Option<(String, std::ops::Range<usize>)>,
-    allow_insecure_http: bool,
-    cache: Option<bool>,
+    /// Text values by key (common and provider keys).
+    text: BTreeMap<&'static str, String>,
+    flags: BTreeMap<&'static str, bool>,
+    spans: BTreeMap<&'static str, std::ops::Range<usize>>,
     ca_file: Option<PathBuf>,
-    client_secret_env: Option<String>,
-    api_key_env: Option<String>,
-    region: Option<String>,
-    environment: Option<String>,
-    tenant: Option<String>,
-    host: Option<(String, std::ops::Range<usize>)>,
-    scope: Option<String>,
-    audience: Option<String>,
-    auth_method: Option<AuthMethod>,
+    env_overrides: BTreeMap<Field, String>,
     params: Vec<(String, String)>,
-}
-
-/// The provider's documented token endpoint.
-fn default_endpoint(provider: &Provider) -> String {
-    match provider {
-        Provider::OnePassword { region } => {
-            format!("https://api.1password.{region}/v1beta1/users/oauth2/token")
-        }
-        Provider::AndOpen { environment, .. } if environment == "staging" => {
-            "https://staging.auth.andopen.co/auth/token".to_string()
-        }
-        Provider::AndOpen { .. } => "https://auth.andopen.co/auth/token".to_string(),
-        Provider::ConfigApi { host } => format!("https://{host}/configapi/v2/oauth/token"),
-        Provider::OAuth2 { .. } => String::new(),
-    }
 }
 
 /// `~/x` is under the home directory; a relative path is relative to the config file's directory.
@@ -968,6 +605,7 @@ fn resolve_ca_path(config_path: &Path, raw: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Chosen;
 
     fn parse_ok(text: &str) -> Config {
         match parse(Path::new("/etc/t/config.toml"), text) {
@@ -1022,7 +660,7 @@ audience = "https://api.acme.example"
     fn the_spec_example_parses_with_every_endpoint_computed() {
         let c = parse_ok(SPEC_EXAMPLE);
         assert_eq!(c.default_profile.as_deref(), Some("onepassword-eu"));
-        let url = |n: &str| c.profiles[n].endpoint.url.clone();
+        let url = |n: &str| c.profiles[n].endpoint().url.clone();
         assert_eq!(
             url("onepassword-eu"),
             "https://api.1password.eu/v1beta1/users/oauth2/token"
@@ -1030,21 +668,20 @@ audience = "https://api.acme.example"
         assert_eq!(url("andopen"), "https://auth.andopen.co/auth/token");
         assert_eq!(url("corp"), "https://example.com/configapi/v2/oauth/token");
         assert_eq!(url("okta"), "https://acme.okta.com/oauth2/default/v1/token");
-        assert_eq!(c.profiles["corp"].scope.as_deref(), Some("example.com"));
-        assert_eq!(c.profiles["andopen"].tenant(), Some("acme"));
         assert_eq!(
-            c.profiles["okta"].params,
+            c.profiles["corp"].settings.scope.as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(c.profiles["andopen"].settings.get("tenant"), Some("acme"));
+        assert_eq!(
+            c.profiles["okta"].settings.params,
             vec![(
                 "audience".to_string(),
                 "https://api.acme.example".to_string()
             )]
         );
-        assert_eq!(
-            c.profiles["okta"].provider,
-            Provider::OAuth2 {
-                auth_method: AuthMethod::Post
-            }
-        );
+        assert_eq!(c.profiles["okta"].provider.name(), "oauth2");
+        assert_eq!(c.profiles["okta"].settings.get("auth_method"), Some("post"));
     }
 
     #[test]
@@ -1070,24 +707,19 @@ client_id = "c"
 "#,
         );
         assert_eq!(
-            c.profiles["op"].endpoint.url,
+            c.profiles["op"].endpoint().url,
             "https://api.1password.com/v1beta1/users/oauth2/token"
         );
-        assert_eq!(c.profiles["op"].scope, None);
+        assert_eq!(c.profiles["op"].settings.scope, None);
         assert_eq!(
-            c.profiles["ao"].endpoint.url,
+            c.profiles["ao"].endpoint().url,
             "https://auth.andopen.co/auth/token"
         );
         assert_eq!(
-            c.profiles["staging"].endpoint.url,
+            c.profiles["staging"].endpoint().url,
             "https://staging.auth.andopen.co/auth/token"
         );
-        assert_eq!(
-            c.profiles["o"].provider,
-            Provider::OAuth2 {
-                auth_method: AuthMethod::Basic
-            }
-        );
+        assert_eq!(c.profiles["o"].settings.get("auth_method"), Some("basic"));
         assert!(c.profiles["o"].cache);
     }
 
@@ -1224,13 +856,13 @@ client_id = "c"
         let c = parse_ok(
             "[profiles.op]\nprovider = \"onepassword\"\nclient_id = \"x\"\nscope = \"openid\"\n",
         );
-        assert_eq!(c.profiles["op"].scope.as_deref(), Some("openid"));
+        assert_eq!(c.profiles["op"].settings.scope.as_deref(), Some("openid"));
         let c = parse_ok(
             "[profiles.c]\nprovider = \"configapi\"\nhost = \"h.example:8443\"\nclient_id = \"x\"\nscope = \"tenant-a\"\n",
         );
-        assert_eq!(c.profiles["c"].scope.as_deref(), Some("tenant-a"));
+        assert_eq!(c.profiles["c"].settings.scope.as_deref(), Some("tenant-a"));
         assert_eq!(
-            c.profiles["c"].endpoint.url,
+            c.profiles["c"].endpoint().url,
             "https://h.example:8443/configapi/v2/oauth/token"
         );
         let msg = parse_err(
@@ -1255,7 +887,7 @@ client_id = "c"
             "{base}[profiles.o.params]\nresource = \"https://api\"\nmax = 5\n"
         ));
         assert_eq!(
-            c.profiles["o"].params,
+            c.profiles["o"].settings.params,
             vec![
                 ("max".to_string(), "5".to_string()),
                 ("resource".to_string(), "https://api".to_string())

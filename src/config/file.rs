@@ -1,0 +1,126 @@
+//! Where the config file is (`--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`)
+//! and reading it safely: checked before a byte is read (README "Configuration reference").
+
+use std::path::{Path, PathBuf};
+
+use super::{Config, parse};
+use crate::error::{Failure, Result};
+
+/// `--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`.
+pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("TOKFETCH_CONFIG").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    dirs::config_dir()
+        .map(|d| d.join("tokfetch").join("config.toml"))
+        .ok_or_else(|| {
+            Failure::config("cannot determine the config directory (is $HOME set?)")
+                .hint("pass --config PATH or set TOKFETCH_CONFIG")
+        })
+}
+
+/// The largest config file tokfetch reads (README "Configuration reference").
+pub const MAX_CONFIG: u64 = 1 << 20;
+
+/// Read and validate the config file at `path`.
+pub fn load(path: &Path) -> Result<Config> {
+    match read(path)? {
+        Some(text) => parse(path, &text),
+        None => Err(
+            Failure::config(format!("no config file at {}", path.display()))
+                .hint("start with: tokfetch profile add NAME --provider onepassword --client-id ID")
+                .hint("providers: onepassword (--region), andopen (--tenant), configapi (--host), oauth2 (--token-url)")
+                .hint("or write the file by hand; README.md has an example for every provider"),
+        ),
+    }
+}
+
+/// The text of the config file, `None` when there is none. Refused before a byte is read: a
+/// FIFO, device or directory (which would hang or never end), a file over [`MAX_CONFIG`], and
+/// on Unix a file others may write or that another user owns (root aside): the config decides
+/// where secrets are sent, so it gets the trust ssh gives `~/.ssh/config`.
+pub fn read(path: &Path) -> Result<Option<String>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| {
+        Failure::config(format!("cannot read config file {}: {e}", path.display()))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Opening a FIFO for reading would block until a writer came; non-blocking returns at
+        // once, and the type check below refuses it.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    check_file(path, &meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(too_large(path));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Failure::config(format!("{}: the config file is not UTF-8", path.display()))
+    })?;
+    Ok(Some(text))
+}
+
+fn too_large(path: &Path) -> Failure {
+    Failure::config(format!(
+        "config file {} is larger than {} KiB; that is not a tokfetch config",
+        path.display(),
+        MAX_CONFIG / 1024
+    ))
+}
+
+/// A regular file (a link to one is followed), small enough, and on Unix trusted.
+fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(
+            Failure::config(format!("config file {} is {what}", path.display()))
+                .hint("point --config or TOKFETCH_CONFIG at a TOML file"),
+        );
+    }
+    if meta.len() > MAX_CONFIG {
+        return Err(too_large(path));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(Failure::config(format!(
+                "config file {} is owned by another user (uid {}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+                path.display(),
+                meta.uid()
+            ))
+            .hint(format!("take it over: chown \"$(id -u)\" {}", path.display())));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(Failure::config(format!(
+                "config file {} is writable by others (mode {:o}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+                path.display(),
+                meta.mode() & 0o777
+            ))
+            .hint(format!("chmod go-w {}", path.display())));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Where a profile's secrets come from (README "Secrets"), in order: the variable its `*_env`
+//! key names, `TOKFETCH_<PROFILE>_<FIELD>`, the OS keyring. Every value read is registered with
+//! the redactor at once, so it can never be printed in any encoding.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::keystore;
+use crate::redact;
+use crate::secret::{Field, Secret, conventional_env};
+
+/// Where a secret was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The variable named by the profile's `*_env` key.
+    NamedEnv(String),
+    /// `TOKFETCH_<PROFILE>_<FIELD>`.
+    ConventionalEnv(String),
+    Keyring,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::NamedEnv(v) | Source::ConventionalEnv(v) => write!(f, "env ${v}"),
+            Source::Keyring => f.write_str("keyring"),
+        }
+    }
+}
+
+/// The environment variables to look at for a field, in order.
+fn env_candidates(profile: &Profile, field: Field) -> Vec<Source> {
+    let mut out = Vec::with_capacity(2);
+    if let Some(named) = profile.env_override(field) {
+        out.push(Source::NamedEnv(named.to_string()));
+    }
+    out.push(Source::ConventionalEnv(conventional_env(
+        &profile.name,
+        field,
+    )));
+    out
+}
+
+/// What the environment holds for a field.
+pub enum FromEnv {
+    Found(Secret, Source),
+    /// The first variable that is set is empty: a CI secret that expanded to nothing. That is
+    /// an error to report, not a reason to look elsewhere (README "Secrets").
+    Empty(String),
+    Unset,
+}
+
+/// The field's variables in order: the first one that is set decides.
+pub fn from_env(profile: &Profile, field: Field) -> FromEnv {
+    for src in env_candidates(profile, field) {
+        let (Source::NamedEnv(var) | Source::ConventionalEnv(var)) = &src else {
+            continue;
+        };
+        let Some(value) = std::env::var_os(var) else {
+            continue;
+        };
+        if value.is_empty() {
+            return FromEnv::Empty(var.clone());
+        }
+        let value = Zeroizing::new(value.to_string_lossy().into_owned());
+        return FromEnv::Found(Secret::new(value.to_string()), src);
+    }
+    FromEnv::Unset
+}
+
+/// The secret for `field`, from the first source that has it; exit 4 when none does.
+pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
+    let found = resolve_unregistered(profile, field)?;
+    // From here on the value can never be printed, in any encoding a server may echo it in.
+    match field {
+        Field::ClientSecret => {
+            redact::register_basic(&profile.settings.client_id, found.0.expose())
+        }
+        _ => redact::register(found.0.expose()),
+    }
+    Ok(found)
+}
+
+fn resolve_unregistered(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
+    match from_env(profile, field) {
+        FromEnv::Found(secret, source) => return Ok((secret, source)),
+        FromEnv::Empty(var) => {
+            return Err(Failure::credentials(format!(
+                "no {} for profile `{}`: ${var} is set but empty",
+                field.name(),
+                profile.name
+            ))
+            .hint(format!(
+                "give ${var} the secret (on CI: is the secret defined for this job?), or unset it to use the next source"
+            )));
+        }
+        FromEnv::Unset => {}
+    }
+    let conventional = conventional_env(&profile.name, field);
+    let vars = match profile.env_override(field) {
+        Some(named) => format!("${named} ({}) and ${conventional} are", field.env_key()),
+        None => format!("${conventional} is"),
+    };
+    let set_cmd = format!("tokfetch secret set {}{}", profile.name, field.flag());
+    match keystore::get(&profile.name, field) {
+        Ok(Some(secret)) => Ok((secret, Source::Keyring)),
+        Ok(None) => Err(Failure::credentials(format!(
+            "no {} for profile `{}`: {vars} not set and the OS keyring has none; run `{set_cmd}` or set {conventional}",
+            field.name(),
+            profile.name
+        ))
+        .hint(format!("store it in the OS keyring: {set_cmd}"))
+        .hint(format!("or, on CI, set {conventional} in the environment"))),
+        Err(e) => Err(Failure::credentials(format!(
+            "no {} for profile `{}`: {vars} not set and the OS keyring is unavailable ({e}); on a machine without a keyring (CI), set {conventional}",
+            field.name(),
+            profile.name
+        ))
+        .hint(format!("export {conventional}=… (from your CI's secret store)"))
+        .hint(format!("or, where a keyring runs, store it: {set_cmd}"))),
+    }
+}
+
+/// Where a field's secret would come from right now, without revealing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    Found(Source),
+    /// This variable is set but empty.
+    Empty(String),
+    Missing,
+    /// Not in the environment, and the keyring could not be asked.
+    Unknown(String),
+}
+
+/// Look for `field` of `profile` in every source, in order. With `keyring` false (the keyring
+/// already failed once in this run), the keyring is not asked again.
+pub fn presence(profile: &Profile, field: Field, keyring: bool) -> Presence {
+    match from_env(profile, field) {
+        FromEnv::Found(_, source) => return Presence::Found(source),
+        FromEnv::Empty(var) => return Presence::Empty(var),
+        FromEnv::Unset => {}
+    }
+    if !keyring {
+        return Presence::Unknown("keyring unavailable".to_string());
+    }
+    match keystore::get(&profile.name, field) {
+        Ok(Some(_)) => Presence::Found(Source::Keyring),
+        Ok(None) => Presence::Missing,
+        Err(e) => Presence::Unknown(e.to_string()),
+    }
+}
+
+/// A profile's secrets, read only when something needs them, and at most once per run.
+pub struct Credentials<'p> {
+    profile: &'p Profile,
+    loaded: BTreeMap<Field, Secret>,
+}
+
+impl<'p> Credentials<'p> {
+    pub fn new(profile: &'p Profile) -> Self {
+        Credentials {
+            profile,
+            loaded: BTreeMap::new(),
+        }
+    }
+
+    /// The secret for `field`, read from its source the first time.
+    pub fn get(&mut self, field: Field) -> Result<&Secret> {
+        if !self.loaded.contains_key(&field) {
+            let (value, source) = resolve(self.profile, field)?;
+            crate::vlog!("{} of `{}` from {source}", field.name(), self.profile.name);
+            let in_header = self
+                .profile
+                .provider
+                .header_fields()
+                .iter()
+                .any(|(_, f)| *f == field);
+            if in_header && !header_safe(value.expose()) {
+                return Err(Failure::credentials(format!(
+                    "the {} of profile `{}` ({source}) contains characters that cannot be sent in an HTTP header",
+                    field.name(),
+                    self.profile.name
+                )));
+            }
+            self.loaded.insert(field, value);
+        }
+        self.loaded
+            .get(&field)
+            .ok_or_else(|| Failure::internal("a secret was not kept after it was read"))
+    }
+
+    /// Read every one of `fields`, then hand out what a request needs.
+    pub fn load(&mut self, fields: &[Field]) -> Result<&BTreeMap<Field, Secret>> {
+        for &f in fields {
+            self.get(f)?;
+        }
+        Ok(&self.loaded)
+    }
+}
+
+/// Visible ASCII and spaces: what may appear in a header value.
+pub fn header_safe(v: &str) -> bool {
+    v.bytes()
+        .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_safety() {
+        assert!(header_safe("abc-123_~!"));
+        assert!(!header_safe("abc\r\nX: y"));
+        assert!(!header_safe("é"));
+    }
+}

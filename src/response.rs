@@ -1,0 +1,195 @@
+//! A token endpoint's final reply, turned into a token or into the error a user can act on
+//! (README "Network behaviour", "Exit codes"). Pure: no I/O; server text is redacted and
+//! escaped before it is quoted.
+
+use crate::config::Profile;
+use crate::error::{Failure, Result};
+use crate::http::{self, Reply};
+use crate::oauth::{self, TokenResponse, Unusable};
+use crate::redact;
+
+/// Turn a final reply into a token, or the error README "Network behaviour" and "Exit codes"
+/// prescribe.
+pub fn interpret(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
+    let host = &profile.endpoint().host;
+    match reply.status {
+        200 => {
+            if reply.body_too_large {
+                return Err(http::too_large());
+            }
+            // A 200 body may hold a live token in a shape we refuse: none of its text is shown.
+            oauth::parse_token(&reply.body).map_err(|why| {
+                let msg = if why == Unusable::NotJson {
+                    format!(
+                        "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",
+                        content_type(reply),
+                        reply.body.len()
+                    )
+                } else {
+                    format!("unusable token response from {host}: {why}")
+                };
+                Failure::unusable(msg)
+            })
+        }
+        300..=399 => {
+            let to = reply
+                .location
+                .as_deref()
+                .map(|l| format!(" to {}", oauth::escape(&redact::clean(l), 200)))
+                .unwrap_or_else(|| " without a Location".to_string());
+            let f = Failure::unusable(format!(
+                "the token endpoint {host} redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
+                reply.status
+            ));
+            // A same-host Location (Django's trailing-slash 301) is most likely the real
+            // endpoint; one holding a secret of the run is never suggested.
+            let same_host = reply
+                .location
+                .as_deref()
+                .filter(|l| redact::clean(l) == *l)
+                .and_then(|l| crate::endpoint::same_host_location(profile.endpoint(), l));
+            Err(match same_host {
+                Some(url) => f.hint(format!(
+                    "if that is the token endpoint, set token_url = \"{url}\" in profile `{}`",
+                    profile.name
+                )),
+                None => f.hint("set token_url in the profile to the final URL"),
+            })
+        }
+        status @ 400..=499 => {
+            let mut f = Failure::rejected(describe(reply));
+            match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
+                Some("unauthorized_client") => {
+                    f = f.hint(format!(
+                        "the identity provider does not allow client `{}` the client_credentials grant: enable that grant for the client there",
+                        profile.settings.client_id
+                    ));
+                }
+                Some("invalid_scope") => {
+                    f = f.hint(match &profile.settings.scope {
+                        Some(scope) => format!(
+                            "the request asked for scope \"{scope}\": check it against the scopes the identity provider allows this client"
+                        ),
+                        None => "no scope was sent: this server may require one; set scope = \"…\" in the profile".to_string(),
+                    });
+                }
+                _ => {}
+            }
+            if status == 401 {
+                f = f.hint(format!(
+                    "check the client_id and the secret: tokfetch secret status {}",
+                    profile.name
+                ));
+            } else if status == 404 || status == 405 {
+                f = f.hint(format!(
+                    "is {} the right token URL?",
+                    profile.endpoint().url
+                ));
+            }
+            Err(f)
+        }
+        status => Err(
+            Failure::unusable(format!("unexpected {} from {host}", describe(reply))).hint(
+                if (200..300).contains(&status) {
+                    "a token endpoint answers 200 with a JSON body".to_string()
+                } else {
+                    format!("HTTP {status} is not a token response")
+                },
+            ),
+        ),
+    }
+}
+
+fn content_type(reply: &Reply) -> String {
+    reply
+        .content_type
+        .as_deref()
+        .map(|c| format!(" ({})", oauth::escape(c, 60)))
+        .unwrap_or_default()
+}
+
+fn shown_body(reply: &Reply) -> String {
+    if reply.body_too_large {
+        return "(body over 1 MiB, not read)".to_string();
+    }
+    if reply.body.is_empty() {
+        return "(empty body)".to_string();
+    }
+    let text = redact::clean(&String::from_utf8_lossy(&reply.body));
+    oauth::excerpt(text.as_bytes())
+}
+
+/// `<error>: <error_description> (HTTP <status>)`, or the status and the start of the body.
+pub fn describe(reply: &Reply) -> String {
+    let status = reply.status;
+    match oauth::parse_error(&reply.body) {
+        Some(e) => {
+            let error = oauth::escape(&redact::clean(&e.error), 100);
+            match e.description {
+                Some(d) => format!(
+                    "{error}: {} (HTTP {status})",
+                    oauth::escape(&redact::clean(&d), 300)
+                ),
+                None => format!("{error} (HTTP {status})"),
+            }
+        }
+        None => format!(
+            "HTTP {status}{}: {}",
+            content_type(reply),
+            shown_body(reply)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zeroize::Zeroizing;
+
+    use super::*;
+
+    fn reply(status: u16, ct: &str, body: &[u8]) -> Reply {
+        Reply {
+            status,
+            content_type: Some(ct.to_string()),
+            location: None,
+            retry_after: None,
+            body: Zeroizing::new(body.to_vec()),
+            body_too_large: false,
+        }
+    }
+
+    #[test]
+    fn describes_oauth_errors_as_rfc_6749_writes_them() {
+        let r = reply(
+            401,
+            "application/json",
+            br#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+        );
+        assert_eq!(
+            describe(&r),
+            "invalid_client: Client authentication failed (HTTP 401)"
+        );
+    }
+
+    #[test]
+    fn describes_html_with_status_and_escaped_excerpt() {
+        let r = reply(502, "text/html", b"<html>\r\n<h1>502 Bad Gateway</h1>");
+        assert_eq!(
+            describe(&r),
+            "HTTP 502 (text/html): <html>\\r\\n<h1>502 Bad Gateway</h1>"
+        );
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        let r = reply(
+            400,
+            "application/json",
+            br#"{"error":"invalid_request","error_description":"bad secret hunter2-xyz"}"#,
+        );
+        redact::register("hunter2-xyz");
+        let d = describe(&r);
+        assert!(!d.contains("hunter2"), "{d}");
+        assert!(d.contains("[redacted]"), "{d}");
+    }
+}
