@@ -1,4 +1,4 @@
-//! The token cache (SPEC §5): one private JSON file per profile, written atomically, keyed by the
+//! The token cache (README "Caching"): one private JSON file per profile, written atomically, keyed by the
 //! profile's identity, and a per-profile lock so parallel cold calls make one request.
 //!
 //! Reading a cache entry touches nothing but this directory: no secret, no keyring, no socket.

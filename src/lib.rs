@@ -3,30 +3,29 @@
 //! `main.rs` only calls [`main_entry`]; the library exists so that tests can regenerate the man
 //! page and completions from the same clap definition the binary uses.
 
-pub mod cache;
+mod cache;
 pub mod cli;
 mod commands;
 pub mod completions;
 pub mod config;
-pub mod credentials;
-pub mod endpoint;
+mod credentials;
+mod endpoint;
 pub mod error;
 mod fast;
-mod forward;
-pub mod http;
-pub mod keystore;
-pub mod log;
+mod http;
+mod keystore;
+mod log;
 pub mod oauth;
-pub mod output;
-pub mod provider;
-pub mod proxy;
+mod output;
+mod provider;
+mod proxy;
 pub mod redact;
-pub mod response;
-pub mod retry;
-pub mod secret;
-pub mod suggest;
-pub mod time;
-pub mod token;
+mod response;
+mod retry;
+mod secret;
+mod suggest;
+mod time;
+mod token;
 
 use std::process::ExitCode;
 

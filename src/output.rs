@@ -4,8 +4,9 @@
 
 use std::io::Write;
 
-use anyhow::Context;
 use serde::Serialize;
+
+use crate::error::Failure;
 
 use crate::secret::Secret;
 use crate::time;
@@ -83,7 +84,7 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::error::exit_quietly(),
-        Err(e) => Err(e).context("cannot write to stdout"),
+        Err(e) => Err(Failure::internal(format!("cannot write to stdout: {e}")).into()),
     }
 }
 

@@ -11,92 +11,102 @@ use crate::redact;
 /// Turn a final reply into a token, or the error README "Network behaviour" and "Exit codes"
 /// prescribe.
 pub fn interpret(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
-    let host = &profile.endpoint().host;
     match reply.status {
-        200 => {
-            if reply.body_too_large {
-                return Err(http::too_large());
-            }
-            // A 200 body may hold a live token in a shape we refuse: none of its text is shown.
-            oauth::parse_token(&reply.body).map_err(|why| {
-                let msg = if why == Unusable::NotJson {
-                    format!(
-                        "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",
-                        content_type(reply),
-                        reply.body.len()
-                    )
-                } else {
-                    format!("unusable token response from {host}: {why}")
-                };
-                Failure::unusable(msg)
-            })
-        }
-        300..=399 => {
-            let to = reply
-                .location
-                .as_deref()
-                .map(|l| format!(" to {}", oauth::escape(&redact::clean(l), 200)))
-                .unwrap_or_else(|| " without a Location".to_string());
-            let f = Failure::unusable(format!(
-                "the token endpoint {host} redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
-                reply.status
+        200 => success(profile, reply),
+        300..=399 => Err(redirected(profile, reply)),
+        400..=499 => Err(rejected(profile, reply)),
+        status => Err(Failure::unusable(format!(
+            "unexpected {} from {}",
+            describe(reply),
+            profile.endpoint().host
+        ))
+        .hint(if (200..300).contains(&status) {
+            "a token endpoint answers 200 with a JSON body".to_string()
+        } else {
+            format!("HTTP {status} is not a token response")
+        })),
+    }
+}
+
+/// A 200: a usable token, or exit 7. The body may hold a live token in a shape tokfetch
+/// refuses, so none of its text is shown.
+fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
+    if reply.body_too_large {
+        return Err(http::too_large());
+    }
+    let host = &profile.endpoint().host;
+    oauth::parse_token(&reply.body).map_err(|why| {
+        let msg = if why == Unusable::NotJson {
+            format!(
+                "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",
+                content_type(reply),
+                reply.body.len()
+            )
+        } else {
+            format!("unusable token response from {host}: {why}")
+        };
+        Failure::unusable(msg)
+    })
+}
+
+/// A redirect, never followed (the credentials would be sent twice). A same-host Location
+/// (Django's trailing-slash 301) is most likely the real endpoint: it is suggested, unless it
+/// holds a secret of the run.
+fn redirected(profile: &Profile, reply: &Reply) -> Failure {
+    let to = reply
+        .location
+        .as_deref()
+        .map(|l| format!(" to {}", oauth::escape(&redact::clean(l), 200)))
+        .unwrap_or_else(|| " without a Location".to_string());
+    let f = Failure::unusable(format!(
+        "the token endpoint {} redirected (HTTP {}{to}); redirects are never followed, so the credentials are not sent twice",
+        profile.endpoint().host,
+        reply.status
+    ));
+    let same_host = reply
+        .location
+        .as_deref()
+        .filter(|l| redact::clean(l) == *l)
+        .and_then(|l| crate::endpoint::same_host_location(profile.endpoint(), l));
+    match same_host {
+        Some(url) => f.hint(format!(
+            "if that is the token endpoint, set token_url = \"{url}\" in profile `{}`",
+            profile.name
+        )),
+        None => f.hint("set token_url in the profile to the final URL"),
+    }
+}
+
+/// A final 4xx: the server refused the request (exit 5), with what to check.
+fn rejected(profile: &Profile, reply: &Reply) -> Failure {
+    let mut f = Failure::rejected(describe(reply));
+    match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
+        Some("unauthorized_client") => {
+            f = f.hint(format!(
+                "the identity provider does not allow client `{}` the client_credentials grant: enable that grant for the client there",
+                profile.settings.client_id
             ));
-            // A same-host Location (Django's trailing-slash 301) is most likely the real
-            // endpoint; one holding a secret of the run is never suggested.
-            let same_host = reply
-                .location
-                .as_deref()
-                .filter(|l| redact::clean(l) == *l)
-                .and_then(|l| crate::endpoint::same_host_location(profile.endpoint(), l));
-            Err(match same_host {
-                Some(url) => f.hint(format!(
-                    "if that is the token endpoint, set token_url = \"{url}\" in profile `{}`",
-                    profile.name
-                )),
-                None => f.hint("set token_url in the profile to the final URL"),
-            })
         }
-        status @ 400..=499 => {
-            let mut f = Failure::rejected(describe(reply));
-            match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
-                Some("unauthorized_client") => {
-                    f = f.hint(format!(
-                        "the identity provider does not allow client `{}` the client_credentials grant: enable that grant for the client there",
-                        profile.settings.client_id
-                    ));
-                }
-                Some("invalid_scope") => {
-                    f = f.hint(match &profile.settings.scope {
-                        Some(scope) => format!(
-                            "the request asked for scope \"{scope}\": check it against the scopes the identity provider allows this client"
-                        ),
-                        None => "no scope was sent: this server may require one; set scope = \"…\" in the profile".to_string(),
-                    });
-                }
-                _ => {}
-            }
-            if status == 401 {
-                f = f.hint(format!(
-                    "check the client_id and the secret: tokfetch secret status {}",
-                    profile.name
-                ));
-            } else if status == 404 || status == 405 {
-                f = f.hint(format!(
-                    "is {} the right token URL?",
-                    profile.endpoint().url
-                ));
-            }
-            Err(f)
+        Some("invalid_scope") => {
+            f = f.hint(match &profile.settings.scope {
+                Some(scope) => format!(
+                    "the request asked for scope \"{scope}\": check it against the scopes the identity provider allows this client"
+                ),
+                None => "no scope was sent: this server may require one; set scope = \"…\" in the profile".to_string(),
+            });
         }
-        status => Err(
-            Failure::unusable(format!("unexpected {} from {host}", describe(reply))).hint(
-                if (200..300).contains(&status) {
-                    "a token endpoint answers 200 with a JSON body".to_string()
-                } else {
-                    format!("HTTP {status} is not a token response")
-                },
-            ),
-        ),
+        _ => {}
+    }
+    match reply.status {
+        401 => f.hint(format!(
+            "check the client_id and the secret: tokfetch secret status {}",
+            profile.name
+        )),
+        404 | 405 => f.hint(format!(
+            "is {} the right token URL?",
+            profile.endpoint().url
+        )),
+        _ => f,
     }
 }
 

@@ -1,4 +1,4 @@
-//! When to try a token request again and how long to wait first (SPEC §6). Pure, so the policy
+//! When to try a token request again and how long to wait first (README "Network behaviour"). Pure, so the policy
 //! is tested without a server.
 
 use std::time::Duration;

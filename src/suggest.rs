@@ -1,19 +1,5 @@
-//! "Did you mean …?": the closest candidate to a misspelt key, provider or profile name.
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+//! "Did you mean …?": the closest candidate to a misspelt key, provider or profile name, by
+//! Levenshtein distance (strsim, which clap already brings in).
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
 pub fn closest<'a, I>(input: &str, candidates: I) -> Option<&'a str>
@@ -23,7 +9,7 @@ where
     let lower = input.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(d, c)| *d <= (c.chars().count().max(3) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

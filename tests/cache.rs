@@ -1,4 +1,4 @@
-//! The token cache (SPEC §5): hits cost no request, no secret and no socket; parallel cold calls
+//! The token cache (README "Caching"): hits cost no request, no secret and no socket; parallel cold calls
 //! make one request; the files are private; anything odd in the cache is ignored, never fatal.
 
 mod support;

@@ -1,4 +1,4 @@
-//! Every failure path of SPEC §7 that does not need a misbehaving network: the exit code, an
+//! Every failure path of README "Exit codes" that does not need a misbehaving network: the exit code, an
 //! empty stdout, and a stderr that names the cause.
 
 mod support;

@@ -240,6 +240,7 @@ fn man_page() -> String {
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         commands_section(sub, &mut text);
     }
+    text.push_str(&exit_status_section());
     text.push_str(EXTRA_SECTIONS);
     let mut version = Vec::new();
     man.render_version_section(&mut version).expect("render");
@@ -282,41 +283,70 @@ fn commands_section(cmd: &clap::Command, text: &mut String) {
     let _ = skip;
 }
 
+/// EXIT STATUS, from the one table in `error.rs` (README "Exit codes" is checked against it
+/// too): `N` in italics, `` `exec` `` in bold, each meaning a sentence.
+fn exit_status_section() -> String {
+    let mut out = String::from(".SH \"EXIT STATUS\"\n");
+    for (code, meaning) in tokfetch::error::EXIT_STATUS {
+        let code = if code.bytes().all(|b| b.is_ascii_digit()) {
+            format!("\\fB{code}\\fR")
+        } else {
+            format!("\\fI{code}\\fR")
+        };
+        // `…` is bold: the parts between backticks are the odd ones.
+        let text: String = roff_escape(meaning)
+            .split('`')
+            .enumerate()
+            .map(|(i, part)| {
+                if i % 2 == 1 {
+                    format!("\\fB{part}\\fR")
+                } else {
+                    part.to_string()
+                }
+            })
+            .collect();
+        let mut chars = text.chars();
+        let first: String = chars
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default();
+        out.push_str(&format!(".TP\n{code}\n{first}{}.\n", chars.as_str()));
+    }
+    out
+}
+
+/// README's exit-code table is the table in `error.rs`, row for row.
+#[test]
+fn the_readme_exit_code_table_is_the_one_in_error_rs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("an Exit codes section");
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .skip_while(|l| !l.starts_with("|---"))
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").collect();
+            (cells[0].trim().to_string(), cells[1].trim().to_string())
+        })
+        .collect();
+    let table: Vec<(String, String)> = tokfetch::error::EXIT_STATUS
+        .iter()
+        .map(|(c, m)| (c.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(rows, table);
+}
+
 fn roff_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('-', "\\-")
         .replace('\'', "\\(aq")
 }
 
-const EXTRA_SECTIONS: &str = r#".SH "EXIT STATUS"
-.TP
-\fB0\fR
-Success.
-.TP
-\fB1\fR
-Unexpected internal error.
-.TP
-\fB2\fR
-Command\-line usage error.
-.TP
-\fB3\fR
-Configuration error: no or invalid config file, unknown profile, bad key, insecure URL.
-.TP
-\fB4\fR
-Credentials unavailable: secret missing, keyring unreachable or locked.
-.TP
-\fB5\fR
-The server rejected the request: HTTP 400/401/403 (and other final 4xx).
-.TP
-\fB6\fR
-Network failure after retries: DNS, connect, TLS, timeout, 429/5xx exhausted.
-.TP
-\fB7\fR
-Unusable response: not JSON, no access_token, bad token characters, unsupported token type, too large, redirect.
-.TP
-\fIN\fR
-\fBexec\fR: the command's own exit status (127 if it was not found, 126 if it could not run).
-.PP
+const EXTRA_SECTIONS: &str = r#".PP
 Errors are one \fBtokfetch: error:\fR line on stderr, possibly followed by \fBhint:\fR lines.
 stdout carries only the requested output.
 .SH ENVIRONMENT
@@ -330,7 +360,7 @@ Profile to use when none is named (before \fBdefault_profile\fR).
 \fBTOKFETCH_\fIPROFILE\fB_CLIENT_SECRET\fR, \fBTOKFETCH_\fIPROFILE\fB_API_KEY\fR
 A profile's secrets (the name upper\-cased, anything outside A\-Z and 0\-9 as \fB_\fR).
 They win over the OS keyring; a profile's \fBclient_secret_env\fR / \fBapi_key_env\fR names
-another variable that wins over both. An empty value counts as unset.
+another variable that wins over both. A variable that is set but empty is an error (exit 4).
 .TP
 \fBTOKFETCH_CACHE_DIR\fR
 Token cache directory.

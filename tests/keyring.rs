@@ -1,4 +1,4 @@
-//! Secrets in the real OS keyring (SPEC §4, §2 `secret`): a Secret Service provided by
+//! Secrets in the real OS keyring (README "Secrets"): a Secret Service provided by
 //! gnome-keyring inside the private D-Bus session tests/run.sh starts. Those tests are
 //! `#[ignore]`d for a bare `cargo test`; `tests/run.sh` runs them with `--include-ignored`.
 //! The headless tests (no D-Bus session at all) always run.
@@ -71,7 +71,7 @@ fn set_get_status_override_delete_against_the_real_secret_service() {
     assert!(out.ok().is_empty(), "{out}");
     assert!(out.stderr.contains("stored client_secret"), "{out}");
 
-    // It is where the spec says: service `tokfetch`, user `<profile>/client_secret`.
+    // It is where README "Secrets" says: service `tokfetch`, user `<profile>/client_secret`.
     let user = format!("{profile}/client_secret");
     assert_eq!(secret_tool_lookup(&user).as_deref(), Some(CLIENT_SECRET));
     let attrs = secret_tool_attributes(&user);

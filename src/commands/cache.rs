@@ -4,8 +4,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use super::check_name;
 use crate::cache::Cache;
 use crate::cli::CacheCommand;
@@ -34,9 +32,9 @@ pub fn run(cmd: CacheCommand, config: impl FnOnce() -> Result<Config>) -> anyhow
             if !config.names().any(|n| n == name) {
                 return Err(config.unknown_profile(&name, Chosen::Argument).into());
             }
-            let removed = cache
-                .remove(&name)
-                .with_context(|| format!("cannot remove the cached token of `{name}`"))?;
+            let removed = cache.remove(&name).map_err(|e| {
+                Failure::config(format!("cannot remove the cached token of `{name}`: {e}"))
+            })?;
             if removed {
                 note(&format!("forgot the cached token of `{name}`"));
             } else {
@@ -44,9 +42,9 @@ pub fn run(cmd: CacheCommand, config: impl FnOnce() -> Result<Config>) -> anyhow
             }
         }
         None => {
-            let n = cache
-                .clear()
-                .with_context(|| format!("cannot clear {}", cache.dir().display()))?;
+            let n = cache.clear().map_err(|e| {
+                Failure::config(format!("cannot clear {}: {e}", cache.dir().display()))
+            })?;
             note(&format!(
                 "forgot {n} cached token{} in {}",
                 if n == 1 { "" } else { "s" },

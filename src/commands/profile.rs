@@ -5,12 +5,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use super::{check_name, secret};
 use crate::cache::Cache;
 use crate::cli::{ProfileAddArgs, ProfileCommand};
-use crate::config::{self, COMMON_KEYS, Chosen, NewProfile};
+use crate::config::{self, COMMON_KEYS, Chosen, NewProfile, Profile};
 use crate::error::Failure;
 use crate::keystore;
 use crate::output::note;
@@ -60,47 +58,12 @@ fn invalid_new_profile(name: &str, path: &Path, f: &Failure) -> Failure {
 
 fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     check_name(&a.name)?;
-    let provider = a.provider;
     let client_id = match a.client_id.clone() {
         Some(id) => id,
         None => ask_client_id(&a.name)?,
     };
     check_value("client-id", &client_id)?;
-    let own = || COMMON_KEYS.iter().chain(provider.keys());
-    let mut keys: Vec<(&'static str, String)> = vec![("provider", provider.name().to_string())];
-    for (key, v) in &a.keys.0 {
-        check_value(&key.replace('_', "-"), v)?;
-        if !own().any(|k| k.name == *key) {
-            return Err(Failure::usage(format!(
-                "--{} does not apply to provider {}",
-                key.replace('_', "-"),
-                provider.name()
-            ))
-            .into());
-        }
-        keys.push((key, v.clone()));
-    }
-    // What the file would lack: a required key, or a token URL where the provider computes
-    // none from what was given.
-    let given = |name: &str| keys.iter().any(|(k, _)| *k == name);
-    let values = Values::new(keys.iter().map(|(k, v)| (*k, v.clone())).collect());
-    let missing = provider
-        .keys()
-        .iter()
-        .find(|k| k.required && !given(k.name))
-        .map(|k| k.name)
-        .or_else(|| {
-            let computed = provider.default_endpoint(&values).is_some();
-            (!computed && !given("token_url")).then_some("token_url")
-        });
-    if let Some(missing) = missing {
-        return Err(Failure::usage(format!(
-            "--{} is required for provider {}",
-            missing.replace('_', "-"),
-            provider.name()
-        ))
-        .into());
-    }
+    let mut keys = keys_of(&a)?;
     keys.push(("client_id", client_id));
 
     let before = read_existing(path)?;
@@ -128,10 +91,63 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     };
     write_atomically(path, &after)?;
     note(&format!("added profile `{}` to {}", a.name, path.display()));
+    offer_secrets(profile, keyring)?;
+    Ok(ExitCode::SUCCESS)
+}
 
-    for &field in provider.secret_fields() {
-        let set_cmd = format!("tokfetch secret set {}{}", a.name, field.flag());
-        let env = conventional_env(&a.name, field);
+/// The profile's keys from the flags: each must apply to the provider, and nothing the file
+/// would need may be missing (a required key, or a token URL the provider does not compute
+/// from what was given).
+fn keys_of(a: &ProfileAddArgs) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let provider = a.provider;
+    let mut keys: Vec<(&'static str, String)> = vec![("provider", provider.name().to_string())];
+    for (key, v) in &a.keys.0 {
+        check_value(&key.replace('_', "-"), v)?;
+        if !COMMON_KEYS
+            .iter()
+            .chain(provider.keys())
+            .any(|k| k.name == *key)
+        {
+            return Err(Failure::usage(format!(
+                "--{} does not apply to provider {}",
+                key.replace('_', "-"),
+                provider.name()
+            ))
+            .into());
+        }
+        keys.push((key, v.clone()));
+    }
+    let given = |name: &str| keys.iter().any(|(k, _)| *k == name);
+    let values = Values::new(keys.iter().map(|(k, v)| (*k, v.clone())).collect());
+    let missing = provider
+        .keys()
+        .iter()
+        .find(|k| k.required && !given(k.name))
+        .map(|k| k.name)
+        .or_else(|| {
+            let computed = provider.default_endpoint(&values).is_some();
+            (!computed && !given("token_url")).then_some("token_url")
+        });
+    if let Some(missing) = missing {
+        return Err(Failure::usage(format!(
+            "--{} is required for provider {}",
+            missing.replace('_', "-"),
+            provider.name()
+        ))
+        .into());
+    }
+    Ok(keys)
+}
+
+/// For each secret of the new profile: store it now (a keyring answered, the user agrees),
+/// or say how to provide it.
+fn offer_secrets(
+    profile: &Profile,
+    keyring: Option<Result<(), keystore::Unavailable>>,
+) -> anyhow::Result<()> {
+    for &field in profile.provider.secret_fields() {
+        let set_cmd = format!("tokfetch secret set {}{}", profile.name, field.flag());
+        let env = conventional_env(&profile.name, field);
         match &keyring {
             Some(Ok(()))
                 if confirm(&format!(
@@ -151,7 +167,7 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
             )),
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn remove(path: &Path, name: &str) -> anyhow::Result<ExitCode> {
@@ -204,7 +220,7 @@ fn ask(prompt: &str) -> anyhow::Result<String> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .context("reading from the terminal")?;
+        .map_err(|e| Failure::usage(format!("cannot read from the terminal: {e}")))?;
     Ok(line.trim().to_string())
 }
 
@@ -214,7 +230,8 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::config(format!("cannot create {}: {e}", dir.display())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -235,5 +252,5 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    result.map_err(|e| Failure::config(format!("cannot write {}: {e}", path.display())).into())
 }

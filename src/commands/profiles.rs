@@ -55,7 +55,9 @@ pub fn list(config: &Config, args: ProfilesArgs) -> anyhow::Result<ExitCode> {
     rows.extend(config.broken.iter().map(|(name, f)| broken(name, f)));
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     let text = if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&rows)?)
+        let json = serde_json::to_string_pretty(&rows)
+            .map_err(|e| crate::error::Failure::internal(format!("cannot encode JSON: {e}")))?;
+        format!("{json}\n")
     } else {
         table(&rows, keyring.err().as_deref())
     };

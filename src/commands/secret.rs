@@ -1,4 +1,4 @@
-//! `tokfetch secret set|delete|status`: the OS keyring side of SPEC §4.
+//! `tokfetch secret set|delete|status`: the OS keyring side of README "Secrets".
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;

@@ -4,14 +4,17 @@
 
 mod edit;
 mod file;
+mod keys;
 mod parse;
+mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use edit::{NewProfile, add_profile, remove_profile};
 pub use file::{MAX_CONFIG, load, read, resolve_path};
-pub use parse::{COMMON_KEYS, parse};
+pub use keys::COMMON_KEYS;
+pub use parse::parse;
 
 use crate::error::{Failure, Result};
 use crate::provider::{ProviderRef, Settings};

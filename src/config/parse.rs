@@ -3,78 +3,20 @@
 //! closest valid one, and so that keys are checked against the profile's provider: the common
 //! keys are [`COMMON_KEYS`], each provider's own come from its [`KeySpec`]s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_env_name, valid_profile_name};
+use super::keys::COMMON_KEYS;
+use super::values::resolve_ca_path;
+use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_profile_name};
 use crate::endpoint;
 use crate::error::{Failure, Result};
-use crate::provider::{self, KeyKind, KeySpec, ProviderRef, Settings, Values};
+use crate::provider::{self, KeyKind, ProviderRef, Settings, Values};
 use crate::secret::Field;
 use crate::suggest;
-
-/// The keys every profile accepts, whatever its provider.
-pub const COMMON_KEYS: &[KeySpec] = &[
-    KeySpec {
-        name: "provider",
-        help: "onepassword, andopen, configapi or oauth2",
-        kind: KeyKind::Text,
-        required: true,
-        default: None,
-        flag: false,
-    },
-    KeySpec {
-        name: "client_id",
-        help: "the OAuth client id",
-        kind: KeyKind::Text,
-        required: true,
-        default: None,
-        flag: false,
-    },
-    KeySpec {
-        name: "token_url",
-        help: "the token endpoint; overrides the computed one (required where the provider has none)",
-        kind: KeyKind::Url,
-        required: false,
-        default: None,
-        flag: true,
-    },
-    KeySpec {
-        name: "allow_insecure_http",
-        help: "allow a plain http:// token URL off loopback",
-        kind: KeyKind::Bool,
-        required: false,
-        default: None,
-        flag: false,
-    },
-    KeySpec {
-        name: "cache",
-        help: "cache this profile's tokens",
-        kind: KeyKind::Bool,
-        required: false,
-        default: None,
-        flag: false,
-    },
-    KeySpec {
-        name: "ca_file",
-        help: "PEM bundle of extra trusted roots (relative to the config file; ~/ allowed)",
-        kind: KeyKind::Path,
-        required: false,
-        default: None,
-        flag: false,
-    },
-    KeySpec {
-        name: "client_secret_env",
-        help: "name of an environment variable holding the client secret",
-        kind: KeyKind::EnvName(Field::ClientSecret),
-        required: false,
-        default: None,
-        flag: false,
-    },
-];
 
 const TOP_LEVEL_KEYS: &[&str] = &["default_profile", "profiles"];
 
@@ -86,13 +28,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
         let at = e.span().map(|s| cx.position(s.start)).unwrap_or_default();
         Failure::config(format!("{file}{at}: invalid TOML: {}", e.message().trim()))
     })?;
-    let root = root.get_ref();
-
+    let mut config = Config {
+        path: path.to_path_buf(),
+        default_profile: None,
+        profiles: BTreeMap::new(),
+        broken: BTreeMap::new(),
+        secret_env_vars: BTreeSet::new(),
+    };
     let mut default_profile = None;
-    let mut profiles = BTreeMap::new();
-    let mut broken = BTreeMap::new();
-    let mut secret_env_vars = std::collections::BTreeSet::new();
-    for (key, value) in root.iter() {
+    for (key, value) in root.get_ref().iter() {
         match key.get_ref().as_ref() {
             "default_profile" => {
                 default_profile = Some((cx.string(key, value, None)?, key.span()));
@@ -105,22 +49,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
                     ));
                 };
                 for (name, body) in table.iter() {
-                    if let DeValue::Table(t) = body.get_ref() {
-                        for (k, v) in t.iter() {
-                            if let (true, DeValue::String(var)) = (
-                                Field::ALL.iter().any(|f| f.env_key() == k.get_ref()),
-                                v.get_ref(),
-                            ) {
-                                secret_env_vars.insert(var.to_string());
-                            }
-                        }
-                    }
+                    config.secret_env_vars.extend(named_variables(body));
                     match cx.profile(path, name, body) {
                         Ok(profile) => {
-                            profiles.insert(profile.name.clone(), profile);
+                            config.profiles.insert(profile.name.clone(), profile);
                         }
                         Err(f) => {
-                            broken.insert(name.get_ref().to_string(), f);
+                            config.broken.insert(name.get_ref().to_string(), f);
                         }
                     }
                 }
@@ -136,43 +71,47 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
             }
         }
     }
-
-    let default_profile = match default_profile {
-        Some((name, span)) => {
-            if !profiles.contains_key(&name) && !broken.contains_key(&name) {
-                return Err(cx.err(
-                    span,
-                    format!(
-                        "default_profile `{name}` is not a profile in this file{}",
-                        known_list(profiles.keys().chain(broken.keys()))
-                    ),
-                ));
-            }
-            Some(name)
+    if let Some((name, span)) = default_profile {
+        if !config.profiles.contains_key(&name) && !config.broken.contains_key(&name) {
+            return Err(cx.err(
+                span,
+                format!(
+                    "default_profile `{name}` is not a profile in this file{}",
+                    known_list(config.profiles.keys().chain(config.broken.keys()))
+                ),
+            ));
         }
-        None => None,
-    };
+        config.default_profile = Some(name);
+    }
+    Ok(config)
+}
 
-    Ok(Config {
-        path: path.to_path_buf(),
-        default_profile,
-        profiles,
-        broken,
-        secret_env_vars,
-    })
+/// The variables a profile's `*_env` keys name, read even from a profile that is broken
+/// otherwise: `exec` withholds them all.
+fn named_variables(body: &Value) -> Vec<String> {
+    let DeValue::Table(t) = body.get_ref() else {
+        return Vec::new();
+    };
+    t.iter()
+        .filter(|(k, _)| Field::ALL.iter().any(|f| f.env_key() == k.get_ref()))
+        .filter_map(|(_, v)| match v.get_ref() {
+            DeValue::String(var) => Some(var.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The file being validated, for errors that point into it.
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     file: &'a str,
     text: &'a str,
 }
 
-type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
-type Value<'i> = Spanned<DeValue<'i>>;
+pub(super) type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
+pub(super) type Value<'i> = Spanned<DeValue<'i>>;
 
 impl Cx<'_> {
-    fn line(&self, offset: usize) -> usize {
+    pub(super) fn line(&self, offset: usize) -> usize {
         let end = offset.min(self.text.len());
         self.text.as_bytes()[..end]
             .iter()
@@ -181,91 +120,17 @@ impl Cx<'_> {
             + 1
     }
 
-    fn position(&self, offset: usize) -> String {
+    pub(super) fn position(&self, offset: usize) -> String {
         format!(":{}", self.line(offset))
     }
 
-    fn err(&self, span: std::ops::Range<usize>, msg: impl AsRef<str>) -> Failure {
+    pub(super) fn err(&self, span: std::ops::Range<usize>, msg: impl AsRef<str>) -> Failure {
         Failure::config(format!(
             "{}:{}: {}",
             self.file,
             self.line(span.start),
             msg.as_ref()
         ))
-    }
-
-    fn describe(key: &str, profile: Option<&str>) -> String {
-        match profile {
-            Some(p) => format!("`{key}` in profile `{p}`"),
-            None => format!("`{key}`"),
-        }
-    }
-
-    /// A non-empty string without control characters.
-    fn string(&self, key: &Key, value: &Value, profile: Option<&str>) -> Result<String> {
-        let what = Self::describe(key.get_ref(), profile);
-        match value.get_ref() {
-            DeValue::String(s) if s.trim().is_empty() => {
-                Err(self.err(value.span(), format!("{what} must not be empty")))
-            }
-            DeValue::String(s) if s.chars().any(char::is_control) => Err(self.err(
-                value.span(),
-                format!("{what} must not contain control characters"),
-            )),
-            DeValue::String(s) => Ok(s.to_string()),
-            _ => Err(self.err(value.span(), format!("{what} must be a string (in quotes)"))),
-        }
-    }
-
-    fn boolean(&self, key: &Key, value: &Value, profile: &str) -> Result<bool> {
-        match value.get_ref() {
-            DeValue::Boolean(b) => Ok(*b),
-            _ => Err(self.err(
-                value.span(),
-                format!(
-                    "{} must be true or false",
-                    Self::describe(key.get_ref(), Some(profile))
-                ),
-            )),
-        }
-    }
-
-    fn one_of(
-        &self,
-        key: &Key,
-        value: &Value,
-        profile: &str,
-        allowed: &[&'static str],
-    ) -> Result<String> {
-        let s = self.string(key, value, Some(profile))?;
-        if allowed.contains(&s.as_str()) {
-            return Ok(s);
-        }
-        let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
-        let mut msg = format!(
-            "{} must be one of {}, not \"{s}\"",
-            Self::describe(key.get_ref(), Some(profile)),
-            list.join(", ")
-        );
-        if let Some(c) = suggest::closest(&s, allowed.iter().copied()) {
-            msg.push_str(&format!("; did you mean \"{c}\"?"));
-        }
-        Err(self.err(value.span(), msg))
-    }
-
-    fn env_name(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
-        let s = self.string(key, value, Some(profile))?;
-        if valid_env_name(&s) {
-            Ok(s)
-        } else {
-            Err(self.err(
-                value.span(),
-                format!(
-                    "{} must be the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*), not \"{s}\"; the secret itself never goes in the config",
-                    Self::describe(key.get_ref(), Some(profile))
-                ),
-            ))
-        }
     }
 
     fn profile(&self, config_path: &Path, name_key: &Key, body: &Value) -> Result<Profile> {
@@ -284,11 +149,34 @@ impl Cx<'_> {
                 format!("profile `{name}` must be a table ([profiles.{name}])"),
             ));
         };
-        let header = name_key.span();
-        let provider = self.provider(table, header.clone(), &name)?;
+        let at = At {
+            name: &name,
+            header: name_key.span(),
+        };
+        let provider = self.provider(table, &at)?;
+        let mut raw = self.read_keys(table, provider, &at, config_path)?;
+        self.complete(&raw, provider, &at)?;
+        let settings = self.settings(&mut raw, provider, &at)?;
+        Ok(Profile {
+            name,
+            provider,
+            settings,
+            cache: raw.flags.get("cache").copied().unwrap_or(true),
+            ca_file: raw.ca_file,
+            env_overrides: raw.env_overrides,
+        })
+    }
 
-        // Every key, checked against its spec; the values of the provider's own keys are kept
-        // for it, the common ones go where the profile needs them.
+    /// Every key of the table, checked against its spec: the values of the provider's own keys
+    /// are kept for it, the common ones go where the profile needs them.
+    fn read_keys(
+        &self,
+        table: &DeTable,
+        provider: ProviderRef,
+        at: &At,
+        config_path: &Path,
+    ) -> Result<RawProfile> {
+        let name = at.name;
         let mut p = RawProfile::default();
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
@@ -300,47 +188,45 @@ impl Cx<'_> {
                 .chain(provider.keys())
                 .find(|s| s.name == k)
             else {
-                return Err(self.misplaced(key, provider, &name));
+                return Err(self.misplaced(key, provider, name));
             };
             p.spans.insert(spec.name, value.span());
             match spec.kind {
                 KeyKind::Text | KeyKind::Url => {
                     p.text
-                        .insert(spec.name, self.string(key, value, Some(&name))?);
+                        .insert(spec.name, self.string(key, value, Some(name))?);
                 }
                 KeyKind::OneOf(allowed) => {
                     p.text
-                        .insert(spec.name, self.one_of(key, value, &name, allowed)?);
+                        .insert(spec.name, self.one_of(key, value, name, allowed)?);
                 }
                 KeyKind::Host => {
-                    p.text.insert(spec.name, self.host(key, value, &name)?);
+                    p.text.insert(spec.name, self.host(key, value, name)?);
                 }
                 KeyKind::EnvName(field) => {
                     p.env_overrides
-                        .insert(field, self.env_name(key, value, &name)?);
+                        .insert(field, self.env_name(key, value, name)?);
                 }
                 KeyKind::Bool => {
-                    p.flags.insert(spec.name, self.boolean(key, value, &name)?);
+                    p.flags.insert(spec.name, self.boolean(key, value, name)?);
                 }
                 KeyKind::Path => {
-                    let raw = self.string(key, value, Some(&name))?;
+                    let raw = self.string(key, value, Some(name))?;
                     p.ca_file = Some(resolve_ca_path(config_path, &raw));
                 }
                 KeyKind::Params { reserved } => {
-                    p.params = self.params(value, &name, reserved)?;
+                    p.params = self.params(value, name, reserved)?;
                 }
             }
         }
+        Ok(p)
+    }
 
-        let missing = |key: &str| {
-            self.err(
-                header.clone(),
-                format!("profile `{name}` is missing required key `{key}`"),
-            )
-        };
+    /// Every required key is there, and no param repeats a key the profile sets.
+    fn complete(&self, p: &RawProfile, provider: ProviderRef, at: &At) -> Result<()> {
         for spec in COMMON_KEYS.iter().chain(provider.keys()) {
             if spec.required && spec.name != "provider" && !p.text.contains_key(spec.name) {
-                return Err(missing(spec.name));
+                return Err(self.missing(at, spec.name));
             }
         }
         for (key, _) in &p.params {
@@ -349,45 +235,44 @@ impl Cx<'_> {
                 .iter()
                 .any(|s| s.name == key && s.kind == KeyKind::Text && p.text.contains_key(s.name));
             if set_as_key {
+                let name = at.name;
                 return Err(self.err(
-                    header,
+                    at.header.clone(),
                     format!(
                         "profile `{name}` sets `{key}` both as a key and in [profiles.{name}.params]; keep one"
                     ),
                 ));
             }
         }
+        Ok(())
+    }
 
+    /// The provider's settings: its values with defaults, the endpoint (the profile's
+    /// `token_url`, else the provider's), the scope, then the provider's own checks.
+    fn settings(&self, p: &mut RawProfile, provider: ProviderRef, at: &At) -> Result<Settings> {
         let client_id = p.text.remove("client_id").unwrap_or_default();
         let token_url = p.text.remove("token_url");
-        let mut values: BTreeMap<&'static str, String> = p.text;
+        let mut values = std::mem::take(&mut p.text);
         for spec in provider.keys() {
             if let (Some(d), false) = (spec.default, values.contains_key(spec.name)) {
                 values.insert(spec.name, d.to_string());
             }
         }
         let values = Values::new(values);
-
-        let (url, url_span) = match token_url {
-            Some(u) => (
-                u,
-                p.spans.get("token_url").cloned().unwrap_or(header.clone()),
-            ),
-            None => match provider.default_endpoint(&values) {
-                Some(u) => (u, header.clone()),
-                None => return Err(missing("token_url")),
-            },
+        let span_of = |key: &str| p.spans.get(key).cloned().unwrap_or(at.header.clone());
+        let url = match token_url.or_else(|| provider.default_endpoint(&values)) {
+            Some(u) => u,
+            None => return Err(self.missing(at, "token_url")),
         };
         let allow_insecure_http = p.flags.get("allow_insecure_http").copied().unwrap_or(false);
         let endpoint = endpoint::parse(&url, allow_insecure_http).map_err(|why| {
-            let f = self.err(url_span, format!("profile `{name}`: {why}"));
+            let f = self.err(span_of("token_url"), format!("profile `{}`: {why}", at.name));
             if why.starts_with("refusing plain http") {
                 f.hint("use https, or set allow_insecure_http = true in the profile if you really mean it")
             } else {
                 f
             }
         })?;
-
         let scope = values
             .get("scope")
             .map(str::to_string)
@@ -396,31 +281,28 @@ impl Cx<'_> {
             client_id,
             endpoint,
             scope,
-            params: p.params,
+            params: std::mem::take(&mut p.params),
             values,
         };
         provider.check(&settings).map_err(|problem| {
-            let span = p.spans.get(problem.key).cloned().unwrap_or(header.clone());
-            self.err(span, problem.message.replace("{profile}", &name))
+            self.err(
+                span_of(problem.key),
+                problem.message.replace("{profile}", at.name),
+            )
         })?;
+        Ok(settings)
+    }
 
-        Ok(Profile {
-            name,
-            provider,
-            settings,
-            cache: p.flags.get("cache").copied().unwrap_or(true),
-            ca_file: p.ca_file,
-            env_overrides: p.env_overrides,
-        })
+    fn missing(&self, at: &At, key: &str) -> Failure {
+        self.err(
+            at.header.clone(),
+            format!("profile `{}` is missing required key `{key}`", at.name),
+        )
     }
 
     /// The profile's provider, read first: it decides which other keys are allowed.
-    fn provider(
-        &self,
-        table: &DeTable,
-        header: std::ops::Range<usize>,
-        name: &str,
-    ) -> Result<ProviderRef> {
+    fn provider(&self, table: &DeTable, at: &At) -> Result<ProviderRef> {
+        let (header, name) = (at.header.clone(), at.name);
         let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref() == "provider") else {
             return Err(self.err(
                 header,
@@ -478,101 +360,12 @@ impl Cx<'_> {
             f
         }
     }
+}
 
-    /// A secret written into the config: refused, its value never echoed, with the two ways
-    /// a secret is given instead (README "Secrets").
-    fn secret_in_config(
-        &self,
-        span: std::ops::Range<usize>,
-        field: Field,
-        profile: &str,
-    ) -> Failure {
-        let flag = field.flag();
-        self.err(
-            span,
-            format!(
-                "`{}` in profile `{profile}`: secrets are never read from the config file; remove the line",
-                field.name()
-            ),
-        )
-        .hint(format!(
-            "store it in the OS keyring: tokfetch secret set {profile}{flag}"
-        ))
-        .hint(format!(
-            "or set {} in the environment (CI), or name your own variable with {} = \"VAR\"",
-            crate::secret::conventional_env(profile, field),
-            field.env_key()
-        ))
-    }
-
-    /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL.
-    fn host(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
-        let s = self.string(key, value, Some(profile))?;
-        let ok = !s.contains("://")
-            && !s
-                .chars()
-                .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '\\'));
-        if ok {
-            Ok(s)
-        } else {
-            let mut f = self.err(
-                value.span(),
-                format!("`host` in profile `{profile}` must be a host name such as \"example.com\", not \"{s}\""),
-            );
-            if s.contains("://") {
-                f = f.hint("drop the scheme and path: tokfetch builds https://<host>/configapi/v2/oauth/token");
-            }
-            Err(f)
-        }
-    }
-
-    fn params(
-        &self,
-        value: &Value,
-        profile: &str,
-        reserved: &[&str],
-    ) -> Result<Vec<(String, String)>> {
-        let DeValue::Table(table) = value.get_ref() else {
-            return Err(self.err(
-                value.span(),
-                format!(
-                    "`params` in profile `{profile}` must be a table ([profiles.{profile}.params])"
-                ),
-            ));
-        };
-        let mut out = Vec::new();
-        for (k, v) in table.iter() {
-            let name = k.get_ref().to_string();
-            if let Some(field) = Field::ALL.iter().find(|f| f.name() == name) {
-                return Err(self.secret_in_config(k.span(), *field, profile));
-            }
-            if reserved.contains(&name.as_str()) {
-                return Err(self.err(
-                    k.span(),
-                    format!("`{name}` in [profiles.{profile}.params] is set by tokfetch itself and cannot be overridden"),
-                ));
-            }
-            let text = match v.get_ref() {
-                DeValue::String(s) => s.to_string(),
-                DeValue::Integer(i) => i.as_str().to_string(),
-                DeValue::Boolean(b) => b.to_string(),
-                _ => {
-                    return Err(self.err(
-                        v.span(),
-                        format!("`{name}` in [profiles.{profile}.params] must be a string, integer or boolean"),
-                    ));
-                }
-            };
-            if text.chars().any(char::is_control) {
-                return Err(self.err(
-                    v.span(),
-                    format!("`{name}` in [profiles.{profile}.params] must not contain control characters"),
-                ));
-            }
-            out.push((name, text));
-        }
-        Ok(out)
-    }
+/// The profile being read, for errors that point at its header line.
+struct At<'a> {
+    name: &'a str,
+    header: std::ops::Range<usize>,
 }
 
 /// Keys read from one profile table before they are combined and checked together.
@@ -587,25 +380,10 @@ struct RawProfile {
     params: Vec<(String, String)>,
 }
 
-/// `~/x` is under the home directory; a relative path is relative to the config file's directory.
-fn resolve_ca_path(config_path: &Path, raw: &str) -> PathBuf {
-    if let Some(rest) = raw.strip_prefix("~/")
-        && let Some(home) = dirs::home_dir()
-    {
-        return home.join(rest);
-    }
-    let p = PathBuf::from(raw);
-    if p.is_absolute() {
-        p
-    } else {
-        config_path.parent().map(|dir| dir.join(&p)).unwrap_or(p)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Chosen;
+    use crate::config::{Chosen, valid_env_name};
 
     fn parse_ok(text: &str) -> Config {
         match parse(Path::new("/etc/t/config.toml"), text) {
@@ -627,7 +405,7 @@ mod tests {
         e.message
     }
 
-    const SPEC_EXAMPLE: &str = r#"
+    const README_EXAMPLE: &str = r#"
 default_profile = "onepassword-eu"
 
 [profiles.onepassword-eu]
@@ -657,8 +435,8 @@ audience = "https://api.acme.example"
 "#;
 
     #[test]
-    fn the_spec_example_parses_with_every_endpoint_computed() {
-        let c = parse_ok(SPEC_EXAMPLE);
+    fn the_readme_example_parses_with_every_endpoint_computed() {
+        let c = parse_ok(README_EXAMPLE);
         assert_eq!(c.default_profile.as_deref(), Some("onepassword-eu"));
         let url = |n: &str| c.profiles[n].endpoint().url.clone();
         assert_eq!(

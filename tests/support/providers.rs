@@ -1,5 +1,5 @@
 //! Strict loopback token servers, one per provider, each enforcing the wire format its provider's
-//! documentation describes (seeds/) and answering deviations the way the real one would: 400/401
+//! documentation describes (README "Configuration reference") and answering deviations the way the real one would: 400/401
 //! with an OAuth error body (or API Gateway's 403 for a bad &Open api key).
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,199 @@
+//! Reading one value of a profile key, with an error that points at its line: strings, booleans,
+//! one of a list, variable names, hosts, params tables, and the refusal of a secret written
+//! into the file (README "Configuration reference").
+
+use std::path::{Path, PathBuf};
+
+use toml::de::DeValue;
+
+use super::parse::{Cx, Key, Value};
+use super::valid_env_name;
+use crate::error::{Failure, Result};
+use crate::secret::Field;
+use crate::suggest;
+
+impl Cx<'_> {
+    fn describe(key: &str, profile: Option<&str>) -> String {
+        match profile {
+            Some(p) => format!("`{key}` in profile `{p}`"),
+            None => format!("`{key}`"),
+        }
+    }
+
+    /// A non-empty string without control characters.
+    pub(super) fn string(&self, key: &Key, value: &Value, profile: Option<&str>) -> Result<String> {
+        let what = Self::describe(key.get_ref(), profile);
+        match value.get_ref() {
+            DeValue::String(s) if s.trim().is_empty() => {
+                Err(self.err(value.span(), format!("{what} must not be empty")))
+            }
+            DeValue::String(s) if s.chars().any(char::is_control) => Err(self.err(
+                value.span(),
+                format!("{what} must not contain control characters"),
+            )),
+            DeValue::String(s) => Ok(s.to_string()),
+            _ => Err(self.err(value.span(), format!("{what} must be a string (in quotes)"))),
+        }
+    }
+
+    pub(super) fn boolean(&self, key: &Key, value: &Value, profile: &str) -> Result<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Ok(*b),
+            _ => Err(self.err(
+                value.span(),
+                format!(
+                    "{} must be true or false",
+                    Self::describe(key.get_ref(), Some(profile))
+                ),
+            )),
+        }
+    }
+
+    pub(super) fn one_of(
+        &self,
+        key: &Key,
+        value: &Value,
+        profile: &str,
+        allowed: &[&'static str],
+    ) -> Result<String> {
+        let s = self.string(key, value, Some(profile))?;
+        if allowed.contains(&s.as_str()) {
+            return Ok(s);
+        }
+        let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+        let mut msg = format!(
+            "{} must be one of {}, not \"{s}\"",
+            Self::describe(key.get_ref(), Some(profile)),
+            list.join(", ")
+        );
+        if let Some(c) = suggest::closest(&s, allowed.iter().copied()) {
+            msg.push_str(&format!("; did you mean \"{c}\"?"));
+        }
+        Err(self.err(value.span(), msg))
+    }
+
+    pub(super) fn env_name(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
+        let s = self.string(key, value, Some(profile))?;
+        if valid_env_name(&s) {
+            Ok(s)
+        } else {
+            Err(self.err(
+                value.span(),
+                format!(
+                    "{} must be the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*), not \"{s}\"; the secret itself never goes in the config",
+                    Self::describe(key.get_ref(), Some(profile))
+                ),
+            ))
+        }
+    }
+
+    /// A secret written into the config: refused, its value never echoed, with the two ways
+    /// a secret is given instead (README "Secrets").
+    pub(super) fn secret_in_config(
+        &self,
+        span: std::ops::Range<usize>,
+        field: Field,
+        profile: &str,
+    ) -> Failure {
+        let flag = field.flag();
+        self.err(
+            span,
+            format!(
+                "`{}` in profile `{profile}`: secrets are never read from the config file; remove the line",
+                field.name()
+            ),
+        )
+        .hint(format!(
+            "store it in the OS keyring: tokfetch secret set {profile}{flag}"
+        ))
+        .hint(format!(
+            "or set {} in the environment (CI), or name your own variable with {} = \"VAR\"",
+            crate::secret::conventional_env(profile, field),
+            field.env_key()
+        ))
+    }
+
+    /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL.
+    pub(super) fn host(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
+        let s = self.string(key, value, Some(profile))?;
+        let ok = !s.contains("://")
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '\\'));
+        if ok {
+            Ok(s)
+        } else {
+            let mut f = self.err(
+                value.span(),
+                format!("`host` in profile `{profile}` must be a host name such as \"example.com\", not \"{s}\""),
+            );
+            if s.contains("://") {
+                f = f.hint("drop the scheme and path: tokfetch builds https://<host>/configapi/v2/oauth/token");
+            }
+            Err(f)
+        }
+    }
+
+    pub(super) fn params(
+        &self,
+        value: &Value,
+        profile: &str,
+        reserved: &[&str],
+    ) -> Result<Vec<(String, String)>> {
+        let DeValue::Table(table) = value.get_ref() else {
+            return Err(self.err(
+                value.span(),
+                format!(
+                    "`params` in profile `{profile}` must be a table ([profiles.{profile}.params])"
+                ),
+            ));
+        };
+        let mut out = Vec::new();
+        for (k, v) in table.iter() {
+            let name = k.get_ref().to_string();
+            if let Some(field) = Field::ALL.iter().find(|f| f.name() == name) {
+                return Err(self.secret_in_config(k.span(), *field, profile));
+            }
+            if reserved.contains(&name.as_str()) {
+                return Err(self.err(
+                    k.span(),
+                    format!("`{name}` in [profiles.{profile}.params] is set by tokfetch itself and cannot be overridden"),
+                ));
+            }
+            let text = match v.get_ref() {
+                DeValue::String(s) => s.to_string(),
+                DeValue::Integer(i) => i.as_str().to_string(),
+                DeValue::Boolean(b) => b.to_string(),
+                _ => {
+                    return Err(self.err(
+                        v.span(),
+                        format!("`{name}` in [profiles.{profile}.params] must be a string, integer or boolean"),
+                    ));
+                }
+            };
+            if text.chars().any(char::is_control) {
+                return Err(self.err(
+                    v.span(),
+                    format!("`{name}` in [profiles.{profile}.params] must not contain control characters"),
+                ));
+            }
+            out.push((name, text));
+        }
+        Ok(out)
+    }
+}
+
+/// `~/x` is under the home directory; a relative path is relative to the config file's directory.
+pub(super) fn resolve_ca_path(config_path: &Path, raw: &str) -> PathBuf {
+    if let Some(rest) = raw.strip_prefix("~/")
+        && let Some(home) = dirs::home_dir()
+    {
+        return home.join(rest);
+    }
+    let p = PathBuf::from(raw);
+    if p.is_absolute() {
+        p
+    } else {
+        config_path.parent().map(|dir| dir.join(&p)).unwrap_or(p)
+    }
+}
