@@ -553,7 +553,7 @@ fn mtls_env(server: &Server, pki: &support::tls::MtlsPki, key_pem: &str) -> (Env
 fn tls_client_auth_presents_the_certificate_in_the_handshake() {
     let pki = mtls_pki(&["127.0.0.1"], CLIENT_ID);
     let server = mtls_token_server(&pki);
-    let (env, cert) = mtls_env(&server, &pki, EC);
+    let (env, _) = mtls_env(&server, &pki, EC);
     let out = env.run(&["get", "p", "-v"]);
     assert_eq!(out.ok(), "at-1\n");
     assert!(out.stderr.contains("client certificate from"), "{out}");
