@@ -76,6 +76,9 @@ pub struct MtlsPki {
     /// The client's certificate (its key is [`super::jwt::EC`]).
     pub client_cert_pem: String,
     pub client_cert_der: Vec<u8>,
+    /// The server's certificate and key, for servers that are not rustls (node).
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
 }
 
 pub fn mtls_pki(names: &[&str], client_cn: &str) -> MtlsPki {
@@ -109,6 +112,7 @@ pub fn mtls_pki(names: &[&str], client_cn: &str) -> MtlsPki {
         .allow_unauthenticated()
         .build()
         .expect("client verifier");
+    let server_key_pem = leaf_key.serialize_pem();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     let config = ServerConfig::builder()
         .with_client_cert_verifier(verifier)
@@ -119,6 +123,8 @@ pub fn mtls_pki(names: &[&str], client_cn: &str) -> MtlsPki {
         config: Arc::new(config),
         client_cert_pem: client_cert.pem(),
         client_cert_der: client_cert.der().to_vec(),
+        server_cert_pem: leaf_cert.pem(),
+        server_key_pem,
     }
 }
 
