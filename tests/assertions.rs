@@ -617,3 +617,77 @@ fn the_mtls_server_refuses_a_secret_and_plain_http_cannot_carry_a_certificate() 
         .fails(3, &["tls_client_auth needs https"]);
     assert_eq!(plain.count(), 0);
 }
+
+#[test]
+fn profile_add_offers_the_new_methods_and_writes_key_paths_absolute() {
+    let env = Env::new();
+    let key = key_file(&env, "key.pem", RSA_A, 0o600);
+    let mut cmd = env.command();
+    cmd.current_dir(env.path()).args([
+        "profile",
+        "add",
+        "entra",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        CLIENT_ID,
+        "--issuer",
+        "https://login.example/tenant/v2.0",
+        "--auth-method",
+        "private_key_jwt",
+        "--private-key-file",
+        "key.pem",
+        "--key-id",
+        "k1",
+    ]);
+    let out = support::Out::new(&["profile", "add"], cmd.output().expect("run"));
+    out.ok();
+    let text = std::fs::read_to_string(&env.config).expect("config");
+    assert!(
+        text.contains(&format!("private_key_file = \"{}\"", key.display())),
+        "{text}"
+    );
+    assert!(text.contains("auth_method = \"private_key_jwt\""), "{text}");
+    // The key comes from the file: no secret to store, nothing to prompt for.
+    assert!(!out.stderr.contains("secret set"), "{out}");
+    // Without the file, the next step is to pipe the PEM in.
+    let out = env.run(&[
+        "profile",
+        "add",
+        "ci",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        CLIENT_ID,
+        "--token-url",
+        "https://idp.example/token",
+        "--auth-method",
+        "private_key_jwt",
+    ]);
+    out.ok();
+    assert!(
+        out.stderr
+            .contains("tokfetch secret set ci --field private_key < key.pem"),
+        "{out}"
+    );
+    // A cross-key rule refuses what could not work, before anything is written.
+    let before = std::fs::read_to_string(&env.config).expect("config");
+    env.run(&[
+        "profile",
+        "add",
+        "bad",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        CLIENT_ID,
+        "--token-url",
+        "https://idp.example/token",
+        "--auth-method",
+        "federated",
+    ])
+    .fails(3, &["cannot add profile `bad`", "needs assertion_source"]);
+    assert_eq!(
+        std::fs::read_to_string(&env.config).expect("config"),
+        before
+    );
+}
