@@ -1,10 +1,13 @@
 //! The token cache (README "Caching"): one private JSON file per profile, written atomically, keyed by the
 //! profile's identity, and a per-profile lock so parallel cold calls make one request. Beside
-//! the tokens, discovery documents (README "Discovery"), one per issuer, kept for 24 hours.
+//! the tokens, discovery documents (README "Discovery"), one per issuer, kept for 24 hours
+//! ([`discovery`]).
 //!
 //! Reading a cache entry touches nothing but this directory: no secret, no keyring, no socket.
 //! Every problem with a cache file (corrupt, foreign, wrong owner, unreadable) means "no entry";
 //! a directory that cannot be written means "no caching". Neither is ever fatal.
+
+mod discovery;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -17,16 +20,12 @@ use zeroize::Zeroizing;
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::oauth;
-use crate::provider::Metadata;
 use crate::vlog;
+use discovery::DISCOVERY_SUFFIX;
 
 const FORMAT: &str = "tokfetch-token-cache";
 const VERSION: u32 = 1;
 const SUFFIX: &str = ".token.json";
-const DISCOVERY_FORMAT: &str = "tokfetch-discovery-cache";
-const DISCOVERY_SUFFIX: &str = ".discovery.json";
-/// How long a discovery document is reused.
-pub const DISCOVERY_TTL: u64 = 24 * 3600;
 /// The largest cache file the writer writes, and so the largest the reader reads: a token up to
 /// the 1 MiB body cap fits, with its JSON around it (README "Caching").
 const MAX_FILE: u64 = 4 << 20;
@@ -111,15 +110,6 @@ impl Drop for OnDisk {
             r.zeroize();
         }
     }
-}
-
-/// A discovery document as kept on disk.
-#[derive(Serialize, Deserialize)]
-struct DiscoveryOnDisk {
-    format: String,
-    version: u32,
-    fetched_at: u64,
-    metadata: Metadata,
 }
 
 /// What [`Cache::clear`] removed.
@@ -260,48 +250,6 @@ impl Cache {
             scope: disk.scope.clone(),
             refresh_token: disk.refresh_token.clone().map(Zeroizing::new),
         })
-    }
-
-    fn metadata_file(&self, issuer: &str) -> PathBuf {
-        let digest = ring::digest::digest(&ring::digest::SHA256, issuer.as_bytes());
-        let name: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        self.dir.join(format!("{name}{DISCOVERY_SUFFIX}"))
-    }
-
-    /// The discovery document kept for `issuer`, if it was fetched less than 24 hours ago.
-    pub fn load_metadata(&self, issuer: &str, now: u64) -> Option<(Metadata, u64)> {
-        let bytes = read_private(&self.metadata_file(issuer)).ok()?;
-        let disk: DiscoveryOnDisk = serde_json::from_slice(&bytes).ok()?;
-        let age = now.checked_sub(disk.fetched_at)?;
-        let usable = disk.format == DISCOVERY_FORMAT
-            && disk.version == VERSION
-            && disk.metadata.issuer == issuer
-            && age < DISCOVERY_TTL;
-        usable.then_some((disk.metadata, age))
-    }
-
-    /// Keep `metadata` for 24 hours (private file, written atomically).
-    pub fn store_metadata(&self, metadata: &Metadata, now: u64) -> io::Result<()> {
-        let disk = DiscoveryOnDisk {
-            format: DISCOVERY_FORMAT.to_string(),
-            version: VERSION,
-            fetched_at: now,
-            metadata: metadata.clone(),
-        };
-        let json = serde_json::to_vec(&disk).map_err(io::Error::other)?;
-        self.write_atomically(&self.metadata_file(&metadata.issuer), &json)
-    }
-
-    /// Forget the discovery document of `issuer`; `false` when there was none.
-    pub fn remove_metadata(&self, issuer: &str) -> io::Result<bool> {
-        match fs::remove_file(self.metadata_file(issuer)) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 
     /// Write the entry atomically (temp file + rename), file mode 0600, directory 0700.
@@ -572,49 +520,6 @@ mod tests {
         }
     }
 
-    fn metadata() -> Metadata {
-        Metadata {
-            issuer: "https://idp.example".into(),
-            token_endpoint: "https://idp.example/t".into(),
-            mtls_token_endpoint: None,
-            auth_methods: Some(vec!["private_key_jwt".into()]),
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn discovery_documents_are_private_and_kept_a_day() {
-        use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let cache = Cache {
-            dir: tmp.path().join("c"),
-        };
-        cache.store_metadata(&metadata(), 1000).expect("store");
-        let file = cache.metadata_file("https://idp.example");
-        assert_eq!(
-            fs::metadata(&file)
-                .map(|m| m.permissions().mode() & 0o777)
-                .ok(),
-            Some(0o600)
-        );
-        assert_eq!(
-            cache.load_metadata("https://idp.example", 1000 + DISCOVERY_TTL - 1),
-            Some((metadata(), DISCOVERY_TTL - 1))
-        );
-        assert_eq!(
-            cache.load_metadata("https://idp.example", 1000 + DISCOVERY_TTL),
-            None
-        );
-        assert_eq!(cache.load_metadata("https://idp.example/", 1000), None);
-        assert_eq!(cache.load_metadata("https://idp.example", 999), None);
-        assert!(
-            cache
-                .remove_metadata("https://idp.example")
-                .expect("remove")
-        );
-        assert_eq!(cache.load_metadata("https://idp.example", 1000), None);
-    }
-
     #[test]
     fn clear_removes_tokens_but_not_locks() {
         let tmp = tempfile::tempdir().expect("tempdir");
@@ -628,7 +533,9 @@ mod tests {
             .expect("lock")
             .expect("lock file");
         fs::write(tmp.path().join("unrelated.json"), b"{}").expect("write");
-        cache.store_metadata(&metadata(), 1000).expect("store");
+        cache
+            .store_metadata(&discovery::tests::metadata(), 1000)
+            .expect("store");
         assert_eq!(
             cache.clear().expect("clear"),
             Cleared {
