@@ -318,7 +318,7 @@ fn a_private_key_comes_from_the_environment_or_a_named_variable() {
 #[test]
 fn unusable_key_files_are_exit_4_naming_the_file_never_the_key() {
     let server = assertion_server(Verifier::Key(RSA_A), None);
-    let cases: [(&str, u32, &str, &[&str]); 6] = [
+    let cases: [(&str, u32, &str, &[&str]); 7] = [
         (
             RSA_A,
             0o644,
@@ -340,6 +340,12 @@ fn unusable_key_files_are_exit_4_naming_the_file_never_the_key() {
         ),
         (RSA_1024, 0o600, "", &["cannot be used", "RSA"]),
         (
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAAAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            0o600,
+            "",
+            &["encrypted with a passphrase", "openssl pkey"],
+        ),
+        (
             EC,
             0o600,
             "signing_alg = \"RS256\"\n",
@@ -358,6 +364,26 @@ fn unusable_key_files_are_exit_4_naming_the_file_never_the_key() {
     std::fs::remove_file(&path).expect("rm");
     env.run(&["get", "p"])
         .fails(4, &["cannot read private_key_file", "No such file"]);
+    std::fs::create_dir(&path).expect("mkdir");
+    env.run(&["get", "p"]).fails(
+        4,
+        &["private_key_file", "is not a regular file of at most 1 MiB"],
+    );
+    // The certificate whose thumbprints go in the header must be there, and be one.
+    let (env, _) = keyed_env(&server, RSA_A, 0o600, "client_cert_file = \"cert.pem\"\n");
+    let cert = env.config.parent().expect("dir").join("cert.pem");
+    env.run(&["get", "p"]).fails(
+        4,
+        &[&format!("cannot read client_cert_file {}", cert.display())],
+    );
+    std::fs::write(&cert, "not a certificate").expect("write");
+    env.run(&["get", "p"]).fails(
+        4,
+        &[&format!(
+            "client_cert_file {} contains no PEM certificates",
+            cert.display()
+        )],
+    );
     assert_eq!(server.count(), 0, "nothing is sent without a usable key");
 }
 

@@ -264,7 +264,12 @@ fn other_discovery_failures_keep_their_exit_codes() {
     let idp = Idp::start();
     let issuer = idp.base();
     let env = env_for(&issuer, "");
-    let cases: [(Action, i32, &[&str]); 5] = [
+    let cases: [(Action, i32, &[&str]); 6] = [
+        (
+            Action::Respond(Response::new(200, "application/json", vec![b' '; 2 << 20])),
+            7,
+            &["larger than"],
+        ),
         (
             Action::Respond(Response::new(503, "text/html", "<h1>down</h1>")),
             6,

@@ -165,6 +165,32 @@ fn a_refused_id_token_request_is_exit_5_and_the_request_token_never_shows() {
 }
 
 #[test]
+fn an_id_token_service_that_answers_without_a_token_keeps_its_exit_code() {
+    for (status, body, code, needle) in [
+        (200, "{\"count\":0}", 7, "answered 200 without a token"),
+        (
+            503,
+            "busy",
+            6,
+            "GitHub Actions ID-token request to 127.0.0.1 failed after 3 attempts",
+        ),
+        (302, "", 7, "redirects are never followed"),
+    ] {
+        let ci = Server::start(move |_| {
+            Action::Respond(Response::new(status, "application/json", body))
+        });
+        let mut env = Env::new();
+        env.write_config(&format!(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"https://idp.example/token\"\nclient_id = \"{CLIENT_ID}\"\n{GITHUB}"
+        ));
+        env.set("ACTIONS_ID_TOKEN_REQUEST_URL", &ci.url("/idtoken"));
+        env.set("ACTIONS_ID_TOKEN_REQUEST_TOKEN", GH_REQUEST_TOKEN);
+        env.run(&["get", "p", "--timeout", "10"])
+            .fails(code, &[needle]);
+    }
+}
+
+#[test]
 fn a_token_for_the_wrong_audience_is_refused_by_the_server() {
     let s = setup(
         "auth_method = \"federated\"\nassertion_source = \"github-actions\"\nassertion_audience = \"api://other\"\n",
