@@ -197,7 +197,7 @@ fn fetch(
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
-    let token = response::interpret(&target, &reply)?;
+    let token = response::interpret(&target, &reply, req.grant)?;
     register_token(&token.access_token, token.refresh_token.as_deref());
     Ok(token)
 }
