@@ -13,6 +13,7 @@ mod endpoint;
 pub mod error;
 mod fast;
 mod http;
+mod jwt;
 mod keystore;
 mod log;
 pub mod oauth;

@@ -49,6 +49,16 @@ pub fn rfc3339(unix: u64) -> String {
     )
 }
 
+/// A length of time the way a person reads it: `59s`, `15m00s`, `1h06m`, `3d04h`.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form RFC 9110 requires senders to use.
 pub fn parse_http_date(s: &str) -> Option<u64> {
     let s = s.trim();
