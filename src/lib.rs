@@ -14,6 +14,7 @@ pub mod error;
 mod fast;
 mod http;
 mod jwt;
+mod x509;
 mod keystore;
 mod log;
 pub mod oauth;

@@ -95,6 +95,22 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
     u64::try_from(t).ok()
 }
 
+/// Unix seconds for a UTC date and time given as digits `YYYYMMDDHHMMSS` (X.509's
+/// GeneralizedTime without its `Z`); `None` for anything out of range.
+pub fn from_digits(digits: &str) -> Option<u64> {
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    let (y, mo, d) = (i64::from(n(0..4)?), n(4..6)?, n(6..8)?);
+    let (h, mi, se) = (n(8..10)?, n(10..12)?, n(12..14)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let t = days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + se);
+    u64::try_from(t).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
