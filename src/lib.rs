@@ -14,7 +14,6 @@ pub mod error;
 mod fast;
 mod http;
 mod jwt;
-mod x509;
 mod keystore;
 mod log;
 pub mod oauth;
@@ -28,6 +27,7 @@ mod secret;
 mod suggest;
 mod time;
 mod token;
+mod x509;
 
 use std::process::ExitCode;
 

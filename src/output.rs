@@ -44,7 +44,10 @@ struct ExecCredential<'a> {
 struct ExecStatus<'a> {
     token: &'a str,
     /// Absent when the lifetime is unknown: kubectl then asks again on every call.
-    #[serde(rename = "expirationTimestamp", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "expirationTimestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
     expiration_timestamp: Option<String>,
 }
 
@@ -216,7 +219,13 @@ mod tests {
         let v1 = r#"{"apiVersion":"client.authentication.k8s.io/v1","spec":{}}"#;
         assert_eq!(exec_api_version(Some(v1)), EXEC_V1);
         assert_eq!(exec_api_version(Some("not json")), EXEC_V1);
-        let out = render(Format::ExecCredential, &token(Some(1_795_377_406)), "p", &[], 0);
+        let out = render(
+            Format::ExecCredential,
+            &token(Some(1_795_377_406)),
+            "p",
+            &[],
+            0,
+        );
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["kind"], "ExecCredential");
         assert_eq!(v["status"]["token"], "abc.def");

@@ -74,20 +74,28 @@ mod tests {
 
     #[test]
     fn reads_not_after_of_a_real_certificate() {
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
-            .expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         params.not_after = rcgen::date_time_ymd(2031, 5, 17);
         let key = rcgen::KeyPair::generate().expect("key");
         let cert = params.self_signed(&key).expect("cert");
         assert_eq!(not_after(cert.der()), Some(1_936_742_400));
         params.not_after = rcgen::date_time_ymd(2051, 1, 2);
         let cert = params.self_signed(&key).expect("cert");
-        assert_eq!(not_after(cert.der()).map(time::rfc3339).as_deref(), Some("2051-01-02T00:00:00Z"));
+        assert_eq!(
+            not_after(cert.der()).map(time::rfc3339).as_deref(),
+            Some("2051-01-02T00:00:00Z")
+        );
     }
 
     #[test]
     fn garbage_is_none() {
-        for der in [&b""[..], b"\x30", b"\x30\x84\xff\xff\xff\xff", b"\x02\x01\x00"] {
+        for der in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x84\xff\xff\xff\xff",
+            b"\x02\x01\x00",
+        ] {
             assert_eq!(not_after(der), None);
         }
     }

@@ -91,12 +91,14 @@ fn erase(profile: &crate::config::Profile, password: Option<&str>) -> Result<()>
     let Some(cache) = Cache::open() else {
         return Ok(());
     };
-    if let (Some(given), Some(cached)) = (
-        password,
-        cache.load(&profile.name, &Identity::of(profile)),
-    ) && given != cached.access_token.as_str()
+    if let (Some(given), Some(cached)) =
+        (password, cache.load(&profile.name, &Identity::of(profile)))
+        && given != cached.access_token.as_str()
     {
-        vlog!("git-credential erase: not the cached token of `{}`; kept", profile.name);
+        vlog!(
+            "git-credential erase: not the cached token of `{}`; kept",
+            profile.name
+        );
         return Ok(());
     }
     let removed = cache.remove(&profile.name).map_err(|e| {
@@ -106,7 +108,10 @@ fn erase(profile: &crate::config::Profile, password: Option<&str>) -> Result<()>
         ))
     })?;
     if removed {
-        vlog!("git-credential erase: forgot the cached token of `{}`", profile.name);
+        vlog!(
+            "git-credential erase: forgot the cached token of `{}`",
+            profile.name
+        );
     }
     Ok(())
 }
@@ -117,7 +122,9 @@ mod tests {
 
     #[test]
     fn reads_up_to_the_blank_line() {
-        let got = read_input(&b"protocol=https\nhost=git.example\npassword=tok=en\n\npassword=later\n"[..]);
+        let got = read_input(
+            &b"protocol=https\nhost=git.example\npassword=tok=en\n\npassword=later\n"[..],
+        );
         assert_eq!(got.password.as_deref(), Some("tok=en"));
         assert_eq!(read_input(&b""[..]), Input::default());
         let got = read_input(&b"host=x\r\npassword=p\r\n"[..]);

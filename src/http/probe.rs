@@ -155,7 +155,9 @@ impl<'p> Probe<'p> {
             }
         }
         let why = last.map_or_else(|| "no address".to_string(), |e| connect_words(&e));
-        Err(Failure::network(format!("cannot connect to {target}: {why}")))
+        Err(Failure::network(format!(
+            "cannot connect to {target}: {why}"
+        )))
     }
 
     /// The TLS handshake (through a CONNECT tunnel when a proxy applies); `None` for a plain
@@ -243,16 +245,16 @@ impl<'p> Probe<'p> {
         io.write_all(head.as_bytes())
             .and_then(|()| io.flush())
             .map_err(|e| Failure::network(format!("sending HEAD to {authority}: {e}")))?;
-        let reply = read_head(io).map_err(|e| {
-            Failure::network(format!("no HTTP answer from {authority}: {e}"))
-        })?;
+        let reply = read_head(io)
+            .map_err(|e| Failure::network(format!("no HTTP answer from {authority}: {e}")))?;
         Ok(reply.get("date").and_then(crate::time::parse_http_date))
     }
 }
 
 /// Open a CONNECT tunnel to `target` through the proxy `tcp` is connected to.
 fn tunnel(tcp: &mut TcpStream, route: &wire::Route, target: &str) -> Result<()> {
-    let mut req = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {USER_AGENT}\r\n");
+    let mut req =
+        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {USER_AGENT}\r\n");
     if let Some(auth) = &route.proxy_authorization {
         req.push_str(&format!("Proxy-Authorization: {}\r\n", auth.as_str()));
     }

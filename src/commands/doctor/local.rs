@@ -117,8 +117,9 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
             Presence::Found(source) => Check::ok("secret", format!("{name}: from {source}")),
             Presence::Empty(var) => Check::fail(
                 "secret",
-                Failure::credentials(format!("{name}: ${var} is set but empty"))
-                    .hint(format!("give ${var} the secret, or unset it to use the next source")),
+                Failure::credentials(format!("{name}: ${var} is set but empty")).hint(format!(
+                    "give ${var} the secret, or unset it to use the next source"
+                )),
             ),
             Presence::Missing | Presence::Unknown(_) => {
                 let var = crate::secret::conventional_env(&profile.name, field);
@@ -131,7 +132,11 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                             .map(|v| format!(" or ${v}"))
                             .unwrap_or_default()
                     ))
-                    .hint(format!("tokfetch secret set {}{}", profile.name, field.flag()))
+                    .hint(format!(
+                        "tokfetch secret set {}{}",
+                        profile.name,
+                        field.flag()
+                    ))
                     .hint(format!("or, on CI, set {var}")),
                 )
             }
@@ -168,12 +173,19 @@ pub fn cache_dir(report: &mut Report) -> anyhow::Result<()> {
         Some(cache) => {
             let dir = cache.dir().display().to_string();
             match cache.trusted() {
-                Ok(()) if cache.dir().exists() => Check::ok("cache", format!("{dir}: yours, private")),
-                Ok(()) => Check::ok("cache", format!("{dir}: not there yet (made private on first use)")),
+                Ok(()) if cache.dir().exists() => {
+                    Check::ok("cache", format!("{dir}: yours, private"))
+                }
+                Ok(()) => Check::ok(
+                    "cache",
+                    format!("{dir}: not there yet (made private on first use)"),
+                ),
                 Err(why) => Check::warn(
                     "cache",
                     format!("{dir} is not used: {why}"),
-                    format!("chmod 700 {dir} (it must be yours and private), or set TOKFETCH_CACHE_DIR"),
+                    format!(
+                        "chmod 700 {dir} (it must be yours and private), or set TOKFETCH_CACHE_DIR"
+                    ),
                 ),
             }
         }
@@ -188,7 +200,10 @@ pub fn ca_file(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
         Ok(None) => Check::ok("ca file", "none; the system's roots are trusted"),
         Ok(Some((path, n))) => Check::ok(
             "ca file",
-            format!("{}: {n} certificate(s), trusted besides the system's", path.display()),
+            format!(
+                "{}: {n} certificate(s), trusted besides the system's",
+                path.display()
+            ),
         ),
         Err(f) => Check::fail("ca file", f),
     };

@@ -8,8 +8,8 @@ use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind};
 use crate::http::probe::Probe;
-use crate::token::{self, Options};
 use crate::time;
+use crate::token::{self, Options};
 
 /// Clock skew beyond which a warning, and a failure, is reported (README "doctor"): token
 /// lifetimes and signed assertions are checked against the clock, usually with a few minutes
@@ -36,20 +36,32 @@ pub fn reach(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     let via = if proxied { " (the proxy)" } else { "" };
     let dns = match probe.dns() {
         Ok(addrs) => Check::ok("dns", format!("{target}{via} → {addrs}")),
-        Err(f) => Check::fail("dns", f.hint("check the host name in the profile, and your network")),
+        Err(f) => Check::fail(
+            "dns",
+            f.hint("check the host name in the profile, and your network"),
+        ),
     };
     if !report.add(dns)? {
         return Ok(());
     }
     let tcp = match probe.tcp() {
-        Ok(took) => Check::ok("tcp", format!("connected to {target}{via} in {} ms", took.as_millis())),
-        Err(f) => Check::fail("tcp", f.hint("is the server up, and the port right? A firewall or a missing proxy setting?")),
+        Ok(took) => Check::ok(
+            "tcp",
+            format!("connected to {target}{via} in {} ms", took.as_millis()),
+        ),
+        Err(f) => Check::fail(
+            "tcp",
+            f.hint("is the server up, and the port right? A firewall or a missing proxy setting?"),
+        ),
     };
     if !report.add(tcp)? {
         return Ok(());
     }
     let tls = match probe.tls() {
-        Ok(None) => Check::ok("tls", "plain http (loopback or allow_insecure_http): no TLS"),
+        Ok(None) => Check::ok(
+            "tls",
+            "plain http (loopback or allow_insecure_http): no TLS",
+        ),
         Ok(Some(facts)) => certificate(&facts.version, facts.not_after, time::now_unix()),
         Err(f) => Check::fail("tls", f),
     };
@@ -68,7 +80,10 @@ pub fn reach(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
 /// The TLS line: version and the certificate's days to expiry.
 fn certificate(version: &str, not_after: Option<u64>, now: u64) -> Check {
     let Some(not_after) = not_after else {
-        return Check::ok("tls", format!("{version}, certificate trusted (expiry unreadable)"));
+        return Check::ok(
+            "tls",
+            format!("{version}, certificate trusted (expiry unreadable)"),
+        );
     };
     let days = not_after.saturating_sub(now) / 86_400;
     let detail = format!(
@@ -76,7 +91,11 @@ fn certificate(version: &str, not_after: Option<u64>, now: u64) -> Check {
         time::rfc3339(not_after)
     );
     if days < CERT_WARN_DAYS {
-        Check::warn("tls", detail, "the server's certificate must be renewed soon")
+        Check::warn(
+            "tls",
+            detail,
+            "the server's certificate must be renewed soon",
+        )
     } else {
         Check::ok("tls", detail)
     }
@@ -131,14 +150,28 @@ pub fn fetch(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
         Ok(t) => {
             let expiry = t.expires_at.map_or_else(
                 || "no expiry given".to_string(),
-                |at| format!("valid for {}", time::duration(at.saturating_sub(time::now_unix()))),
+                |at| {
+                    format!(
+                        "valid for {}",
+                        time::duration(at.saturating_sub(time::now_unix()))
+                    )
+                },
             );
-            let scope = t.scope.as_deref().map(|s| format!(", scope {s}")).unwrap_or_default();
-            Check::ok("fetch", format!("got a Bearer token (not shown), {expiry}{scope}"))
+            let scope = t
+                .scope
+                .as_deref()
+                .map(|s| format!(", scope {s}"))
+                .unwrap_or_default();
+            Check::ok(
+                "fetch",
+                format!("got a Bearer token (not shown), {expiry}{scope}"),
+            )
         }
         Err(f) => {
             let hint = match f.kind {
-                Kind::Rejected => Some("the server refused the client: check client_id, the secret and the scope"),
+                Kind::Rejected => {
+                    Some("the server refused the client: check client_id, the secret and the scope")
+                }
                 _ => None,
             };
             let check = Check::fail("fetch", f);
@@ -164,9 +197,19 @@ mod tests {
         assert_eq!(clock(Some(now + 30), now).status, Status::Ok);
         assert_eq!(clock(Some(now - 31), now).status, Status::Warn);
         assert_eq!(clock(Some(now + 300), now).status, Status::Warn);
-        assert_eq!(clock(Some(now + 301), now).status, Status::Fail(Kind::Network));
-        assert_eq!(clock(Some(now - 600), now).status, Status::Fail(Kind::Network));
-        assert!(clock(Some(now - 600), now).detail.contains("600 s ahead of"));
+        assert_eq!(
+            clock(Some(now + 301), now).status,
+            Status::Fail(Kind::Network)
+        );
+        assert_eq!(
+            clock(Some(now - 600), now).status,
+            Status::Fail(Kind::Network)
+        );
+        assert!(
+            clock(Some(now - 600), now)
+                .detail
+                .contains("600 s ahead of")
+        );
         assert_eq!(clock(None, now).status, Status::Warn);
     }
 
@@ -176,6 +219,9 @@ mod tests {
         let c = certificate("TLS 1.3", Some(now + 90 * 86_400), now);
         assert_eq!(c.status, Status::Ok);
         assert!(c.detail.contains("90 days left"), "{}", c.detail);
-        assert_eq!(certificate("TLS 1.3", Some(now + 86_400), now).status, Status::Warn);
+        assert_eq!(
+            certificate("TLS 1.3", Some(now + 86_400), now).status,
+            Status::Warn
+        );
     }
 }
