@@ -407,3 +407,76 @@ fn doctor_fetch_with_a_wrong_secret_exits_5_without_showing_it() {
     assert_eq!(status(&out.stdout, "fetch"), ["FAIL"], "{out}");
     assert!(out.stdout.contains("invalid_client"), "{out}");
 }
+
+#[test]
+fn doctor_goes_through_the_proxy_that_applies_and_never_shows_its_password() {
+    use std::collections::HashMap;
+    use support::proxy::{Options, Proxy};
+    let pki = tls::pki(&["tokens.test"]);
+    let server = tls::https_server(pki.config.clone(), |_| {
+        Action::Respond(
+            Response::new(405, "text/plain", "no").with_header("Date", &http_date(now())),
+        )
+    });
+    let proxy = Proxy::start_with(
+        HashMap::from([("tokens.test:443".to_string(), server.port)]),
+        Options {
+            credentials: Some(("proxy-user".into(), "doctor-proxy-pw-5150".into())),
+            ..Options::default()
+        },
+    );
+    let mut env = env_for("https://tokens.test/oauth2/token", "");
+    let ca = env.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).expect("write ca");
+    env.set("TOKFETCH_CA_FILE", &ca.display().to_string());
+
+    // Without the proxy's credentials: the tunnel is refused, and doctor says why.
+    env.set("HTTPS_PROXY", &proxy.url());
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 6, "{out}");
+    assert_eq!(status(&out.stdout, "tls"), ["FAIL"], "{out}");
+    assert!(out.stdout.contains("requires authentication"), "{out}");
+
+    env.set(
+        "HTTPS_PROXY",
+        &proxy.url_with("proxy-user:doctor-proxy-pw-5150"),
+    );
+    let out = env.run(&["doctor", "p"]);
+    out.assert_never_shows("doctor-proxy-pw-5150");
+    let report = out.ok();
+    assert!(report.contains("[redacted]@127.0.0.1"), "{report}");
+    assert!(report.contains("(from HTTPS_PROXY)"), "{report}");
+    assert!(
+        report.contains("(the proxy)"),
+        "DNS and TCP name the proxy:\n{report}"
+    );
+    for check in ["proxy", "dns", "tcp", "tls", "clock"] {
+        assert_eq!(status(report, check), ["ok"], "{check}:\n{report}");
+    }
+    assert_eq!(
+        proxy.request_lines().last().map(String::as_str),
+        Some("CONNECT tokens.test:443 HTTP/1.1")
+    );
+    let methods: Vec<String> = server.requests().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["HEAD"]);
+}
+
+#[test]
+#[ignore = "needs the Secret Service (tests/run.sh)"]
+fn doctor_and_inspect_find_a_secret_in_the_keyring() {
+    let mut env = env_for("http://127.0.0.1:9/t", "");
+    env.unset("TOKFETCH_P_CLIENT_SECRET");
+    env.with_secret_service();
+    env.run_with_stdin(&["secret", "set", "p"], Some(CLIENT_SECRET.as_bytes()))
+        .ok();
+    let out = env.run(&["doctor", "p", "--offline"]);
+    let report = out.ok();
+    assert_eq!(status(report, "keyring"), ["ok"], "{report}");
+    assert!(report.contains("client_secret: from keyring"), "{report}");
+    let text = env.run(&["inspect", "p"]).ok().to_string();
+    assert!(
+        text.contains("client_secret: present, from keyring"),
+        "{text}"
+    );
+    env.run(&["secret", "delete", "p"]).ok();
+}

@@ -104,7 +104,10 @@ fn cluster(env: &Env) -> Cluster {
             }
             "/apis" => json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": []}),
             _ => {
-                return Action::Respond(Response::json(404, json!({"kind": "Status", "code": 404})));
+                return Action::Respond(Response::json(
+                    404,
+                    json!({"kind": "Status", "code": 404}),
+                ));
             }
         };
         Action::Respond(Response::json(200, body))
