@@ -480,3 +480,20 @@ fn doctor_and_inspect_find_a_secret_in_the_keyring() {
     );
     env.run(&["secret", "delete", "p"]).ok();
 }
+
+#[test]
+fn doctor_with_a_server_that_never_answers_head_only_warns_about_the_clock() {
+    let server = Server::start(|req: &Request| {
+        if req.method == "HEAD" {
+            Action::Close
+        } else {
+            Action::Respond(Response::new(400, "text/plain", "no"))
+        }
+    });
+    let env = env_for(&server.url("/t"), "");
+    let out = env.run(&["doctor", "p"]);
+    let report = out.ok();
+    assert_eq!(status(report, "tcp"), ["ok"], "{report}");
+    assert_eq!(status(report, "clock"), ["warn"], "{report}");
+    assert!(report.contains("not checked"), "{report}");
+}
