@@ -497,3 +497,27 @@ fn doctor_with_a_server_that_never_answers_head_only_warns_about_the_clock() {
     assert_eq!(status(report, "clock"), ["warn"], "{report}");
     assert!(report.contains("not checked"), "{report}");
 }
+
+#[test]
+#[ignore = "needs script(1) for a terminal (tests/run.sh)"]
+fn doctor_colours_its_status_words_only_on_a_terminal_and_never_with_no_color() {
+    let script = support::tools::tool("script", "TOKFETCH_TEST_SCRIPT");
+    let env = env_for("http://127.0.0.1:9/t", "");
+    let on_a_terminal = |no_color: Option<&str>| {
+        let mut cmd = env.command_for(&script);
+        cmd.args(["-qec", "tokfetch doctor p --offline", "/dev/null"])
+            .env("TERM", "xterm");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let out = cmd.output().expect("script");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_a_terminal(None);
+    assert!(coloured.contains("\u{1b}[32mok  \u{1b}[0m"), "{coloured:?}");
+    let plain = on_a_terminal(Some("1"));
+    assert!(
+        plain.contains("ok    config") && !plain.contains('\u{1b}'),
+        "{plain:?}"
+    );
+}

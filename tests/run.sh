@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock tinyproxy git python3; do
+for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock script tinyproxy git python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
