@@ -21,6 +21,7 @@ pub mod provider;
 pub mod proxy;
 pub mod redact;
 pub mod retry;
+pub mod roots;
 pub mod secret;
 pub mod suggest;
 pub mod time;
