@@ -5,8 +5,8 @@
 //! one file per root (`/etc/ssl/certs`), the same certificates again. Reading both, as
 //! `rustls_native_certs::load_native_certs` does, opens and parses some 150 files for every
 //! TLS fetch. Here the bundle is read alone where there is one, the directory only where there is
-//! none, and `SSL_CERT_FILE` / `SSL_CERT_DIR` (README "Network behaviour") name exactly what is
-//! read when either is set. macOS and Windows keep their platform stores.
+//! none; `SSL_CERT_FILE` names another bundle and `SSL_CERT_DIR` adds directories, as with
+//! OpenSSL (README "Network behaviour"). macOS and Windows keep their platform stores.
 //!
 //! `ca_file` / `$TOKFETCH_CA_FILE` add to these roots (`http.rs`); where the system has none,
 //! Mozilla's bundled roots are used instead.
@@ -63,45 +63,45 @@ pub struct Locations {
 }
 
 impl Locations {
-    /// Where the roots are on this system: `SSL_CERT_FILE` / `SSL_CERT_DIR` when either is set
-    /// (non-empty), else the first bundle file that exists, else the certificate directories
-    /// that exist. `var`, `is_file` and `is_dir` are the environment and the file system (tests
-    /// pass their own).
+    /// Where the roots are on this system, as OpenSSL (and so curl) finds them:
+    ///
+    /// - the bundle file is `SSL_CERT_FILE` if set, else the first distro bundle that exists;
+    /// - directories are read in addition only when `SSL_CERT_DIR` names them, and then not a
+    ///   distro certificate directory while a bundle is read (it holds the bundle's roots
+    ///   again, one file each: `SSL_CERT_DIR=/etc/ssl/certs`, as some images set, would
+    ///   otherwise cost ~150 files per fetch);
+    /// - with no bundle at all, the distro certificate directories that exist.
+    ///
+    /// Empty variables count as unset. `var`, `is_file` and `is_dir` are the environment and
+    /// the file system (tests pass their own).
     pub fn find(
         var: impl Fn(&str) -> Option<OsString>,
         is_file: impl Fn(&Path) -> bool,
         is_dir: impl Fn(&Path) -> bool,
     ) -> Locations {
         let set = |name: &str| var(name).filter(|v| !v.is_empty());
-        let env_file = set("SSL_CERT_FILE").map(PathBuf::from);
-        let env_dirs: Vec<PathBuf> = set("SSL_CERT_DIR")
-            .map(|v| {
-                std::env::split_paths(&v)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if env_file.is_some() || !env_dirs.is_empty() {
-            return Locations {
-                file: env_file,
-                dirs: env_dirs,
-            };
-        }
-        if let Some(file) = BUNDLES.iter().map(Path::new).find(|p| is_file(p)) {
-            return Locations {
-                file: Some(file.to_path_buf()),
-                dirs: Vec::new(),
-            };
-        }
-        Locations {
-            file: None,
-            dirs: DIRS
+        let file = set("SSL_CERT_FILE").map(PathBuf::from).or_else(|| {
+            BUNDLES
                 .iter()
                 .map(Path::new)
-                .filter(|p| is_dir(p))
+                .find(|p| is_file(p))
+                .map(Path::to_path_buf)
+        });
+        let system_dir = |d: &Path| DIRS.iter().any(|s| Path::new(s) == d);
+        let dirs: Vec<PathBuf> = match set("SSL_CERT_DIR") {
+            Some(v) => std::env::split_paths(&v)
+                .filter(|d| !d.as_os_str().is_empty())
+                .filter(|d| file.is_none() || !system_dir(d))
+                .collect(),
+            None if file.is_none() => DIRS
+                .iter()
+                .map(Path::new)
+                .filter(|d| is_dir(d))
                 .map(Path::to_path_buf)
                 .collect(),
-        }
+            None => Vec::new(),
+        };
+        Locations { file, dirs }
     }
 
     /// Read the certificates (PEM) there: the file, then every file of each directory, each
@@ -243,17 +243,24 @@ mod tests {
         assert_eq!(loaded.errors, 0);
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn ssl_cert_file_and_dir_name_exactly_what_is_read() {
+    fn ssl_cert_file_replaces_the_bundle_and_ssl_cert_dir_adds_directories() {
         let bundle = "/etc/ssl/certs/ca-certificates.crt";
         let system = (&[bundle][..], &["/etc/ssl/certs"][..]);
         assert_eq!(
             find(&[("SSL_CERT_FILE", "/corp/roots.pem")], system.0, system.1),
             loc(Some("/corp/roots.pem"), &[])
         );
+        // An explicit file is used even where it is missing (its error is counted), rather
+        // than quietly trusting something else.
+        assert_eq!(
+            find(&[("SSL_CERT_FILE", "/corp/gone.pem")], &[], system.1),
+            loc(Some("/corp/gone.pem"), &[])
+        );
         assert_eq!(
             find(&[("SSL_CERT_DIR", "/a:/b::")], system.0, system.1),
-            loc(None, &["/a", "/b"])
+            loc(Some(bundle), &["/a", "/b"])
         );
         assert_eq!(
             find(
@@ -262,6 +269,33 @@ mod tests {
                 system.1
             ),
             loc(Some("/f.pem"), &["/d"])
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn variables_naming_the_system_store_read_the_bundle_once() {
+        // What some images export: both variables at the distro's own locations.
+        let both = [
+            ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+            ("SSL_CERT_DIR", "/etc/ssl/certs/:/corp/certs"),
+        ];
+        assert_eq!(
+            find(
+                &both,
+                &["/etc/ssl/certs/ca-certificates.crt"],
+                &["/etc/ssl/certs"]
+            ),
+            loc(Some("/etc/ssl/certs/ca-certificates.crt"), &["/corp/certs"])
+        );
+        // Without any bundle, a distro directory named by SSL_CERT_DIR is read.
+        assert_eq!(
+            find(
+                &[("SSL_CERT_DIR", "/etc/ssl/certs")],
+                &[],
+                &["/etc/ssl/certs"]
+            ),
+            loc(None, &["/etc/ssl/certs"])
         );
     }
 

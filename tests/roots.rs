@@ -1,6 +1,6 @@
 //! Which trusted roots a TLS fetch reads (README "Network behaviour"): the system bundle file
-//! alone, not the hashed directory beside it with the same roots again; exactly what
-//! `SSL_CERT_FILE` / `SSL_CERT_DIR` name when set; and `ca_file` on top of either. The file
+//! alone, not the hashed directory beside it with the same roots again; `SSL_CERT_FILE` instead
+//! of the bundle, `SSL_CERT_DIR` in addition to it; and `ca_file` on top of all that. The file
 //! checks watch the real binary with strace.
 
 mod support;
@@ -78,16 +78,22 @@ fn system_cert_files(opened: &[PathBuf]) -> Vec<&PathBuf> {
         .collect()
 }
 
-#[test]
-fn a_cold_tls_fetch_reads_the_system_bundle_alone() {
+/// The distro's CA bundle file; these tests are about not reading more than it.
+fn system_bundle() -> PathBuf {
     let system = tokfetch::roots::Locations::find(|_| None, Path::is_file, Path::is_dir);
-    let Some(bundle) = system.file else {
-        panic!(
+    match system.file {
+        Some(bundle) => bundle,
+        None => panic!(
             "this test needs a system CA bundle such as /etc/ssl/certs/ca-certificates.crt \
              (apt-get install ca-certificates); found only {}",
             system.describe()
-        );
-    };
+        ),
+    }
+}
+
+#[test]
+fn a_cold_tls_fetch_reads_the_system_bundle_alone() {
+    let bundle = system_bundle();
     let tmp = tempfile::tempdir().expect("tempdir");
     let ca = tmp.path().join("ca.pem");
     let server = https("bundle-only", &ca);
@@ -118,7 +124,25 @@ fn ssl_cert_file_names_the_only_system_roots_read() {
 }
 
 #[test]
-fn ssl_cert_dir_is_read_when_set() {
+fn variables_naming_the_system_store_still_read_one_bundle() {
+    // Some images export both variables at the distro's own locations.
+    let bundle = system_bundle();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ca = tmp.path().join("ca.pem");
+    let server = https("one-bundle", &ca);
+    let mut env = env_for(&server, &format!("ca_file = \"{}\"\n", ca.display()));
+    env.set("SSL_CERT_FILE", &bundle.display().to_string());
+    if let Some(dir) = bundle.parent() {
+        env.set("SSL_CERT_DIR", &dir.display().to_string());
+    }
+    let (stdout, opened) = traced_get(&env);
+    assert_eq!(stdout, "one-bundle\n");
+    assert_eq!(system_cert_files(&opened), vec![&bundle]);
+}
+
+#[test]
+fn ssl_cert_dir_adds_directories_to_the_bundle() {
+    let bundle = system_bundle();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("certs");
     std::fs::create_dir(&dir).expect("mkdir");
@@ -133,7 +157,8 @@ fn ssl_cert_dir_is_read_when_set() {
     );
     let (stdout, opened) = traced_get(&env);
     assert_eq!(stdout, "from-ssl-cert-dir\n");
-    assert!(system_cert_files(&opened).is_empty(), "{opened:?}");
+    assert_eq!(system_cert_files(&opened), vec![&bundle]);
+    assert!(opened.contains(&dir.join("corp.pem")), "{opened:?}");
 }
 
 #[test]
