@@ -46,7 +46,7 @@ fn traced_get(env: &Env) -> (String, Vec<PathBuf>) {
     let mut cmd = Command::new("strace");
     cmd.args(["-f", "-e", "trace=open,openat,openat2", "-o"])
         .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_tokfetch"))
+        .arg(support::bin())
         .args(["get", "p"])
         .env_clear();
     for (k, v) in base.get_envs() {
