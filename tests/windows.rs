@@ -17,7 +17,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use serde_json::json;
 use support::providers::{self, ClientAuth, TokenServer};
 use support::server::{Action, Response, Server};
-use support::{CLIENT_ID, CLIENT_SECRET, Out};
+use support::{CLIENT_ID, CLIENT_SECRET, Out, tls};
 
 /// The Windows build, the Wine prefix, and where `%APPDATA%` / `%LOCALAPPDATA%` are on disk.
 struct Wine {
@@ -378,5 +378,38 @@ mod under_wine {
         w.run(&["get", "down", "--timeout", "5"], &secrets, None)
             .fails(6, &["127.0.0.1"]);
         w.run(&["get", "junk"], &secrets, None).fails(7, &[]);
+    }
+    #[test]
+    #[ignore = "needs TOKFETCH_WINDOWS_EXE and Wine; dist/check runs it"]
+    fn tls_with_a_private_ca() {
+        let _one = lock();
+        let w = wine();
+        w.reset();
+        let pki = tls::pki(&["127.0.0.1"]);
+        let server = tls::https_server(pki.config.clone(), |_| {
+            Action::Respond(Response::json(
+                200,
+                json!({"access_token": "over-tls", "token_type": "Bearer", "expires_in": 600}),
+            ))
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, &pki.ca_pem).expect("write CA");
+        w.write_config(&format!(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"https://127.0.0.1:{}/t\"\nclient_id = \"{CLIENT_ID}\"\n",
+            server.port
+        ));
+        // Untrusted: a TLS error (exit 6) with the ca_file hint.
+        w.run(&["get", "p"], &[SECRET_VAR], None)
+            .fails(6, &["TLS", "ca_file"]);
+        // Wine maps the Unix root to drive Z:, so the CA's Unix path works as a Windows path.
+        let ca_path = format!("Z:{}", ca.display()).replace('/', "\\");
+        let out = w.run(
+            &["get", "p"],
+            &[SECRET_VAR, ("TOKFETCH_CA_FILE", &ca_path)],
+            None,
+        );
+        assert_eq!(out.ok(), "over-tls\n");
+        assert_eq!(server.count(), 1);
     }
 }
