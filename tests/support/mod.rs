@@ -107,6 +107,16 @@ fn lower_hex(encoded: &str) -> String {
     out
 }
 
+/// The binary under test: the one cargo built for this test run, or another build of the same
+/// version named by `TOKFETCH_TEST_BIN` (dist/check runs the suite against the static musl
+/// binary that way).
+pub fn bin() -> PathBuf {
+    std::env::var_os("TOKFETCH_TEST_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tokfetch")))
+}
+
 /// A private home, config and cache for one test, and the variables its runs see.
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -167,7 +177,7 @@ impl Env {
     /// The binary with a clean environment: only PATH, a private HOME and XDG dirs, no D-Bus
     /// session (so the OS keyring is unreachable unless a test says otherwise), no proxies.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokfetch"));
+        let mut cmd = Command::new(bin());
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.path())
