@@ -420,7 +420,9 @@ fn read_private(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
         }
     }
     let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    f.read_to_end(&mut buf)?;
+    // Through `take`: File's own read_to_end would fstat and lseek again for a size hint we
+    // already have (two syscalls on every cache hit); the cap also holds if the file grows.
+    (&mut f).take(MAX_FILE).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

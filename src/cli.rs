@@ -19,13 +19,22 @@ Examples:
   tokfetch exec corp -- ./deploy.sh          # token in $TOKFETCH_TOKEN, never on argv
   printf '%s' \"$SECRET\" | tokfetch secret set corp";
 
+/// `tokfetch --version`: the version and the target triple the binary was built for (a bug
+/// report then says which build it is about). `-V` prints the version alone.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("TOKFETCH_TARGET"),
+    ")"
+);
+
 /// Fetch OAuth 2.0 client-credentials tokens for named profiles.
 ///
 /// Profiles live in a TOML config; their secrets in the OS keyring or, on CI, in environment
 /// variables. Tokens are cached privately until shortly before they expire, so repeated calls
 /// cost no network round trip.
 #[derive(Debug, Parser)]
-#[command(name = "tokfetch", version, after_help = EXAMPLES)]
+#[command(name = "tokfetch", version, long_version = LONG_VERSION, after_help = EXAMPLES)]
 pub struct Cli {
     /// Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]
     #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]

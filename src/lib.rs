@@ -23,6 +23,7 @@ mod proxy;
 pub mod redact;
 mod response;
 mod retry;
+pub mod roots;
 mod secret;
 mod suggest;
 mod time;

@@ -232,7 +232,9 @@ fn zsh_and_fish_completions_are_valid_scripts() {
 /// The man page: clap_mangen's sections for the top level, every subcommand's options, and the
 /// sections a user reaches for (EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES).
 fn man_page() -> String {
-    let mut cmd = tokfetch::cli::command();
+    // The man page is the same for every target: its VERSION section shows the version alone,
+    // not `--version`'s target triple.
+    let mut cmd = tokfetch::cli::command().long_version(None::<&str>);
     cmd.build();
     let man = clap_mangen::Man::new(cmd.clone())
         .date("")
@@ -425,3 +427,22 @@ What a kubeconfig \fBexec:\fR entry runs (\fBargs: [get, k8s, \-o, exec\-credent
 .SH "SEE ALSO"
 \fBcurl\fR(1), \fBsecret\-tool\fR(1), \fBgitcredentials\fR(7), \fBkubectl\fR(1)
 "#;
+
+#[test]
+fn version_names_the_version_and_the_target() {
+    let env = Env::new();
+    let long = env.run(&["--version"]);
+    assert_eq!(
+        long.ok(),
+        format!(
+            "tokfetch {} ({})\n",
+            env!("CARGO_PKG_VERSION"),
+            env!("TOKFETCH_TARGET")
+        )
+    );
+    let short = env.run(&["-V"]);
+    assert_eq!(
+        short.ok(),
+        format!("tokfetch {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -63,7 +63,7 @@ fn an_exec_credential_cache_hit_opens_no_socket() {
         .command_for(&strace)
         .args(["-f", "-e", "trace=socket,connect", "-o"])
         .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_tokfetch"))
+        .arg(support::bin())
         .args(["get", "p", "-o", "exec-credential"])
         .output()
         .expect("run strace");

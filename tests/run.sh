@@ -41,7 +41,8 @@ fi
 cargo test --all-targets --no-run --locked
 
 # A private session bus and an unlocked keyring; `--include-ignored` runs the tests that need
-# them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service).
+# them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service). The Windows
+# smoke tests (tests/windows.rs, `under_wine::`) need the .exe and Wine: dist/check runs them.
 export TOKFETCH_TEST_SECRET_SERVICE=1
 # The keyring daemon keeps its files in a throwaway XDG_DATA_HOME: a fresh login keyring,
 # created and unlocked with a known password, becomes the default collection.
@@ -51,5 +52,5 @@ export KEYRING_HOME="$keyring_home"
 dbus-run-session -- sh -c '
   echo -n "tokfetch-test-unlock" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   sleep 0.5
-  cargo test --all-targets --locked --no-fail-fast -- --include-ignored
+  cargo test --all-targets --locked --no-fail-fast -- --include-ignored --skip under_wine::
 '

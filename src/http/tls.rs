@@ -17,14 +17,14 @@ pub(super) fn tls_config(profile: &Profile) -> Result<TlsConfig> {
         Some(path) => read_pem_certs(path)?,
         None => Vec::new(),
     };
-    let native = rustls_native_certs::load_native_certs();
-    let mut roots: Vec<Certificate<'static>> = native
+    let (system, from) = crate::roots::system();
+    let mut roots: Vec<Certificate<'static>> = system
         .certs
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()).to_owned())
         .collect();
     vlog!(
-        "trusting {} system root certificates{}",
+        "trusting {} system root certificates ({from}){}",
         roots.len(),
         match &ca_file {
             Some(p) => format!(" and {} from {}", extra.len(), p.display()),
@@ -65,7 +65,7 @@ pub(super) fn rustls_config(profile: &Profile) -> Result<rustls::ClientConfig> {
         None => Vec::new(),
     };
     let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_native_certs::load_native_certs().certs {
+    for c in crate::roots::system().0.certs {
         let _ = roots.add(c);
     }
     for c in &extra {
