@@ -70,6 +70,9 @@ pub struct Entry {
     pub access_token: Zeroizing<String>,
     /// Unix seconds.
     pub expires_at: u64,
+    /// When the token was requested, Unix seconds (files written before tokfetch kept it lack
+    /// it).
+    pub obtained_at: Option<u64>,
     pub scope: Option<String>,
     pub refresh_token: Option<Zeroizing<String>>,
 }
@@ -93,6 +96,8 @@ struct OnDisk {
     identity: Identity,
     access_token: String,
     expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obtained_at: Option<u64>,
     scope: Option<String>,
     refresh_token: Option<String>,
 }
@@ -235,6 +240,7 @@ impl Cache {
         Some(Entry {
             access_token: Zeroizing::new(disk.access_token.clone()),
             expires_at: disk.expires_at,
+            obtained_at: disk.obtained_at,
             scope: disk.scope.clone(),
             refresh_token: disk.refresh_token.clone().map(Zeroizing::new),
         })
@@ -249,6 +255,7 @@ impl Cache {
             identity: identity.clone(),
             access_token: entry.access_token.to_string(),
             expires_at: entry.expires_at,
+            obtained_at: entry.obtained_at,
             scope: entry.scope.clone(),
             refresh_token: entry.refresh_token.as_ref().map(|r| r.to_string()),
         };
@@ -438,6 +445,7 @@ mod tests {
         Entry {
             access_token: Zeroizing::new(token.into()),
             expires_at: 2_000_000_000,
+            obtained_at: Some(1_999_999_100),
             scope: None,
             refresh_token: Some(Zeroizing::new("rt".into())),
         }
@@ -453,6 +461,7 @@ mod tests {
         let got = cache.load("p", &identity()).expect("hit");
         assert_eq!(got.access_token.as_str(), "tok");
         assert_eq!(got.refresh_token.as_deref().map(String::as_str), Some("rt"));
+        assert_eq!(got.obtained_at, Some(1_999_999_100));
         let mut other = identity();
         other.scope = Some("t".into());
         assert!(cache.load("p", &other).is_none());

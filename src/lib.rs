@@ -13,6 +13,7 @@ mod endpoint;
 pub mod error;
 mod fast;
 mod http;
+mod jwt;
 mod keystore;
 mod log;
 pub mod oauth;
@@ -27,6 +28,7 @@ mod secret;
 mod suggest;
 mod time;
 mod token;
+mod x509;
 
 use std::process::ExitCode;
 

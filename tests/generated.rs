@@ -118,6 +118,10 @@ fn the_man_page_renders_with_every_section() {
         "config.toml",
         "--min-ttl",
         "curl -K -",
+        "git-credential",
+        "exec-credential",
+        "doctor",
+        "inspect",
     ] {
         assert!(text.contains(needle), "man page lacks {needle:?}");
     }
@@ -170,6 +174,10 @@ fn bash_completion_offers_profile_names_from_the_config() {
     assert_eq!(complete("tokfetch header b"), ["beta"]);
     assert_eq!(complete("tokfetch secret set ''"), ["alpha", "beta"]);
     assert_eq!(complete("tokfetch -v exec a"), ["alpha"]);
+    assert_eq!(complete("tokfetch doctor ''"), ["alpha", "beta"]);
+    assert_eq!(complete("tokfetch inspect a"), ["alpha"]);
+    assert_eq!(complete("tokfetch git-credential b"), ["beta"]);
+    assert!(complete("tokfetch get -o ''").contains(&"exec-credential".to_string()));
     assert!(
         complete("tokfetch get alpha ''")
             .iter()
@@ -373,8 +381,11 @@ PEM bundle of extra trusted roots, for profiles without \fBca_file\fR.
 \fBHTTPS_PROXY\fR, \fBHTTP_PROXY\fR, \fBALL_PROXY\fR, \fBNO_PROXY\fR
 Proxies (lowercase forms too). Loopback token URLs never use a proxy.
 .TP
+\fBKUBERNETES_EXEC_INFO\fR
+Set by kubectl for \fBget \-o exec\-credential\fR: an ExecCredential is answered in the API version it asks for (\fBv1\fR, or \fBv1beta1\fR).
+.TP
 \fBNO_COLOR\fR
-Never colour the output.
+Never colour the output (error lines, \fBdoctor\fR's report).
 .SH FILES
 .TP
 \fI~/.config/tokfetch/config.toml\fR
@@ -401,8 +412,20 @@ Store a secret from a pipe (on a terminal, run it bare for a hidden prompt).
 .TP
 \fBtokfetch profile add okta \-\-provider oauth2 \-\-token\-url https://acme.okta.com/oauth2/default/v1/token \-\-client\-id ID\fR
 Add a profile to the config.
+.TP
+\fBtokfetch doctor corp \-\-fetch\fR
+Check the set\-up step by step, ending with one real token request.
+.TP
+\fBtokfetch inspect corp\fR
+Show the profile and its cached token (times, scope, a JWT's claims), never the token itself.
+.TP
+\fBgit config credential.https://git.example.com.helper "!tokfetch git\-credential corp"\fR
+Let git use the profile's token as its password.
+.TP
+\fBtokfetch get k8s \-o exec\-credential\fR
+What a kubeconfig \fBexec:\fR entry runs (\fBargs: [get, k8s, \-o, exec\-credential]\fR).
 .SH "SEE ALSO"
-\fBcurl\fR(1), \fBsecret\-tool\fR(1)
+\fBcurl\fR(1), \fBsecret\-tool\fR(1), \fBgitcredentials\fR(7), \fBkubectl\fR(1)
 "#;
 
 #[test]

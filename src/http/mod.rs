@@ -4,6 +4,7 @@
 
 mod failure;
 mod forward;
+pub mod probe;
 mod tls;
 mod wire;
 
@@ -18,6 +19,7 @@ use crate::provider::TokenRequest;
 use crate::{proxy, retry, time, vlog};
 
 pub use failure::too_large;
+pub use tls::check_ca_file;
 
 /// Token responses larger than this are refused without being read whole.
 pub const MAX_BODY: u64 = 1 << 20;

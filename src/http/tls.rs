@@ -12,11 +12,7 @@ use crate::vlog;
 /// The trusted roots: the system's (or Mozilla's bundled ones where the system has none), plus
 /// the PEM bundle of `ca_file` / `$TOKFETCH_CA_FILE`.
 pub(super) fn tls_config(profile: &Profile) -> Result<TlsConfig> {
-    let ca_file = profile.ca_file.clone().or_else(|| {
-        std::env::var_os("TOKFETCH_CA_FILE")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
+    let ca_file = ca_file(profile);
     let extra = match &ca_file {
         Some(path) => read_pem_certs(path)?,
         None => Vec::new(),
@@ -42,6 +38,48 @@ pub(super) fn tls_config(profile: &Profile) -> Result<TlsConfig> {
         RootCerts::new_with_certs(&roots)
     };
     Ok(TlsConfig::builder().root_certs(root_certs).build())
+}
+
+/// `ca_file`, else `$TOKFETCH_CA_FILE`.
+fn ca_file(profile: &Profile) -> Option<PathBuf> {
+    profile.ca_file.clone().or_else(|| {
+        std::env::var_os("TOKFETCH_CA_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The CA file that applies, and how many certificates it holds; an error when it does not
+/// parse (`doctor`).
+pub fn check_ca_file(profile: &Profile) -> Result<Option<(PathBuf, usize)>> {
+    match ca_file(profile) {
+        Some(path) => Ok(Some((path.clone(), read_pem_certs(&path)?.len()))),
+        None => Ok(None),
+    }
+}
+
+/// The same roots as [`tls_config`], for a handshake of tokfetch's own (`doctor`'s probe).
+pub(super) fn rustls_config(profile: &Profile) -> Result<rustls::ClientConfig> {
+    let extra = match ca_file(profile) {
+        Some(path) => read_pem_certs(&path)?,
+        None => Vec::new(),
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for c in crate::roots::system().0.certs {
+        let _ = roots.add(c);
+    }
+    for c in &extra {
+        let _ = roots.add(rustls::pki_types::CertificateDer::from(c.der().to_vec()));
+    }
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::internal(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 fn read_pem_certs(path: &std::path::Path) -> Result<Vec<Certificate<'static>>> {

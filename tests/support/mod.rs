@@ -7,6 +7,7 @@ pub mod providers;
 pub mod proxy;
 pub mod server;
 pub mod tls;
+pub mod tools;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -180,6 +181,27 @@ impl Env {
         let mut cmd = Command::new(bin());
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env("XDG_CACHE_HOME", self.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.path().join("run"))
+            .env("LANG", "C.UTF-8");
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Another program (git, kubectl) with the same clean environment as [`Env::command`], and
+    /// the directory of the tokfetch binary first on its PATH, so that it can run tokfetch.
+    pub fn command_for(&self, program: &Path) -> Command {
+        let bin = bin();
+        let mut path = std::ffi::OsString::from(bin.parent().expect("bin dir"));
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", path)
             .env("HOME", self.path())
             .env("XDG_CONFIG_HOME", self.path().join("config"))
             .env("XDG_CACHE_HOME", self.path().join("cache"))
