@@ -1,6 +1,9 @@
 //! Benchmark harness for `bench/run`: interleaved runs of a cached `tokfetch get`, the
 //! process-spawn floor (`/bin/true`), a cold `tokfetch get --no-cache`, the `curl | jq` line
-//! users write by hand, and bare `curl`, all against one loopback token server started here.
+//! users write by hand, and bare `curl`, all against one loopback token server started here;
+//! then the same cold fetch over TLS against a loopback HTTPS server whose certificate a CA
+//! generated here signed (tokfetch trusts it through `ca_file`, curl through `--cacert`). With
+//! `--static PATH` the static (musl) binary is measured beside the glibc one.
 //!
 //! Prints medians and spreads, the ratios the project targets, binary size and peak RSS.
 //! Figures, not a pass/fail test: a noisy machine shows up as a wide spread.
@@ -9,6 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,6 +26,7 @@ struct Case {
 fn main() {
     let mut runs = 40usize;
     let mut bin = PathBuf::from("target/release/tokfetch");
+    let mut static_bin: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -33,20 +38,39 @@ fn main() {
                     .max(30)
             }
             "--bin" => bin = args.next().map(PathBuf::from).unwrap_or(bin),
+            "--static" => static_bin = args.next().map(PathBuf::from),
             _ => {}
         }
     }
     let bin =
         std::fs::canonicalize(&bin).unwrap_or_else(|_| panic!("no binary at {}", bin.display()));
-    let port = serve();
+    let static_bin = static_bin.map(|b| {
+        std::fs::canonicalize(&b).unwrap_or_else(|_| panic!("no binary at {}", b.display()))
+    });
+    let port = serve(None);
     let url = format!("http://127.0.0.1:{port}/oauth2/token");
+    let (tls_config, ca_pem) = tls_pki();
+    let tls_port = serve(Some(tls_config));
+    let tls_url = format!("https://127.0.0.1:{tls_port}/oauth2/token");
 
     let dir = std::env::temp_dir().join(format!("tokfetch-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, ca_pem).expect("write CA");
     let config = dir.join("config.toml");
+    let profile = |name: &str, url: &str, extra: &str| {
+        format!(
+            "[profiles.{name}]\nprovider = \"oauth2\"\nauth_method = \"basic-unencoded\"\ntoken_url = \"{url}\"\nclient_id = \"bench-id\"\nclient_secret_env = \"BENCH_SECRET\"\n{extra}"
+        )
+    };
     std::fs::write(
         &config,
-        format!("[profiles.bench]\nprovider = \"oauth2\"\nauth_method = \"basic-unencoded\"\ntoken_url = \"{url}\"\nclient_id = \"bench-id\"\n"),
+        profile("bench", &url, "")
+            + &profile(
+                "tls",
+                &tls_url,
+                &format!("ca_file = \"{}\"\n", ca.display()),
+            ),
     )
     .expect("write config");
     let cache = dir.join("cache");
@@ -54,8 +78,11 @@ fn main() {
     unsafe {
         std::env::set_var("TOKFETCH_CONFIG", &config);
         std::env::set_var("TOKFETCH_CACHE_DIR", &cache);
-        std::env::set_var("TOKFETCH_BENCH_CLIENT_SECRET", "bench-secret");
+        std::env::set_var("BENCH_SECRET", "bench-secret");
         for v in [
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+            "TOKFETCH_CA_FILE",
             "HTTPS_PROXY",
             "HTTP_PROXY",
             "ALL_PROXY",
@@ -68,6 +95,10 @@ fn main() {
     }
     let tok = bin.display().to_string();
     let curl = format!("curl -s -u bench-id:bench-secret -d grant_type=client_credentials {url}");
+    let curl_tls = format!(
+        "curl -s --fail --cacert {} -u bench-id:bench-secret -d grant_type=client_credentials {tls_url}",
+        ca.display()
+    );
     let mut cases = vec![
         Case::new("a  tokfetch get (cached)", &[&tok, "get", "bench"]),
         Case::new("b  /bin/true (spawn floor)", &["/bin/true"]),
@@ -83,20 +114,55 @@ fn main() {
             "e  curl (bare)",
             &["/bin/sh", "-c", &format!("exec {curl}")],
         ),
+        Case::new(
+            "f  tokfetch get --no-cache, TLS",
+            &[&tok, "get", "tls", "--no-cache"],
+        ),
+        Case::new(
+            "g  curl --cacert (bare), TLS",
+            &["/bin/sh", "-c", &format!("exec {curl_tls}")],
+        ),
     ];
+    let stat = static_bin.as_ref().map(|b| b.display().to_string());
+    if let Some(stat) = &stat {
+        cases.push(Case::new(
+            "A  static: get (cached)",
+            &[stat, "get", "bench"],
+        ));
+        cases.push(Case::new(
+            "C  static: get --no-cache",
+            &[stat, "get", "bench", "--no-cache"],
+        ));
+        cases.push(Case::new(
+            "F  static: get --no-cache, TLS",
+            &[stat, "get", "tls", "--no-cache"],
+        ));
+    }
     // Warm the cache and the page cache.
     for c in &mut cases {
         c.run_once();
         c.times.clear();
     }
+    // Each round runs every command once, in a fresh shuffled order, so that no command always
+    // follows the same one (a command right after a heavy one, such as curl over TLS, pays for
+    // the caches that one evicted).
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    let mut seed = u64::from(std::process::id()) | 1;
     for _ in 0..runs {
-        for c in &mut cases {
-            c.run_once();
+        for i in (1..order.len()).rev() {
+            // xorshift64: any fixed-cost generator will do, the order only has to vary.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            order.swap(i, (seed % (i as u64 + 1)) as usize);
+        }
+        for &i in &order {
+            cases[i].run_once();
         }
     }
 
     println!(
-        "tokfetch benchmark: {runs} interleaved runs per command, loopback token server on port {port}"
+        "tokfetch benchmark: {runs} interleaved runs per command, loopback token servers on ports {port} (http) and {tls_port} (https)"
     );
     println!(
         "{:<32} {:>9} {:>9} {:>9} {:>9} {:>10}",
@@ -136,18 +202,84 @@ fn main() {
         "<= 1.0",
         med(2) / med(4) <= 1.0,
     );
+    report(
+        "f/g cold get / curl, TLS",
+        med(5) / med(6),
+        "<= 0.5",
+        med(5) / med(6) <= 0.5,
+    );
+    if static_bin.is_some() {
+        report(
+            "A/b static cached get / spawn floor",
+            med(7) / med(1),
+            "<= 1.1",
+            med(7) / med(1) <= 1.1,
+        );
+        report(
+            "C/e static cold get / bare curl",
+            med(8) / med(4),
+            "<= 1.0",
+            med(8) / med(4) <= 1.0,
+        );
+        report(
+            "F/g static cold get / curl, TLS",
+            med(9) / med(6),
+            "<= 0.5",
+            med(9) / med(6) <= 0.5,
+        );
+    }
     println!();
     report("binary size (MiB)", size, "< 6", size < 6.0);
-    let rss_hit = cases[0].max_rss_kib as f64 / 1024.0;
-    let rss_cold = cases[2].max_rss_kib as f64 / 1024.0;
-    report("peak RSS, cache hit (MiB)", rss_hit, "< 8", rss_hit < 8.0);
+    let rss = |i: usize| cases[i].max_rss_kib as f64 / 1024.0;
+    report("peak RSS, cache hit (MiB)", rss(0), "< 8", rss(0) < 8.0);
+    report("peak RSS, cold fetch (MiB)", rss(2), "< 8", rss(2) < 8.0);
     report(
-        "peak RSS, cold fetch (MiB)",
-        rss_cold,
+        "peak RSS, cold TLS fetch (MiB)",
+        rss(5),
         "< 8",
-        rss_cold < 8.0,
+        rss(5) < 8.0,
     );
+    if let Some(b) = &static_bin {
+        let size = std::fs::metadata(b).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
+        report("static binary size (MiB)", size, "< 6", size < 6.0);
+        report(
+            "static peak RSS, cache hit (MiB)",
+            rss(7),
+            "< 8",
+            rss(7) < 8.0,
+        );
+        report("static peak RSS, cold (MiB)", rss(8), "< 8", rss(8) < 8.0);
+        report(
+            "static peak RSS, cold TLS (MiB)",
+            rss(9),
+            "< 8",
+            rss(9) < 8.0,
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A CA and a server certificate for 127.0.0.1 that it signed (rcgen): the server's TLS
+/// configuration, and the CA's PEM for `ca_file` and `curl --cacert`.
+fn tls_pki() -> (Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ca_key = KeyPair::generate().expect("CA key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "tokfetch bench CA");
+    let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("leaf params");
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf cert");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_cert.der().clone()], key)
+        .expect("server config");
+    (Arc::new(config), ca_cert.pem())
 }
 
 fn report(what: &str, value: f64, target: &str, ok: bool) {
@@ -208,44 +340,63 @@ impl Case {
     }
 }
 
-/// A minimal token server: one request per connection, a fresh token each time.
-fn serve() -> u16 {
+/// A minimal token server: one request per connection, a fresh token each time; over TLS when
+/// given a configuration.
+fn serve(tls: Option<Arc<rustls::ServerConfig>>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    static ISSUED: AtomicUsize = AtomicUsize::new(0);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut len = 0usize;
-            let mut line = String::new();
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = l.split_once(':')
-                    && k.eq_ignore_ascii_case("content-length")
-                {
-                    len = v.trim().parse().unwrap_or(0);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            match &tls {
+                None => answer(stream),
+                Some(config) => {
+                    let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                        continue;
+                    };
+                    let mut tls = rustls::StreamOwned::new(conn, stream);
+                    answer(&mut tls);
+                    tls.conn.send_close_notify();
+                    let _ = tls.flush();
                 }
             }
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            let n = ISSUED.fetch_add(1, Ordering::Relaxed);
-            let json = format!(
-                "{{\"access_token\":\"bench-{n}.abcdefghijklmnopqrstuvwxyz\",\"token_type\":\"Bearer\",\"expires_in\":900}}"
-            );
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
-                json.len()
-            );
-            let mut stream = reader.into_inner();
-            let _ = stream.write_all(resp.as_bytes());
         }
     });
     port
+}
+
+/// Read one request and answer it with a fresh token.
+fn answer(stream: impl Read + Write) {
+    static ISSUED: AtomicUsize = AtomicUsize::new(0);
+    let mut reader = BufReader::new(stream);
+    let mut len = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; len];
+    let _ = reader.read_exact(&mut body);
+    let n = ISSUED.fetch_add(1, Ordering::Relaxed);
+    let json = format!(
+        "{{\"access_token\":\"bench-{n}.abcdefghijklmnopqrstuvwxyz\",\"token_type\":\"Bearer\",\"expires_in\":900}}"
+    );
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    );
+    let mut stream = reader.into_inner();
+    let _ = stream.write_all(resp.as_bytes());
+    let _ = stream.flush();
 }

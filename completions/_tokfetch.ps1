@@ -37,6 +37,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Add a profile to the config file, or remove one (comments and layout are kept)')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Manage the token cache')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a profile and its cached token, offline (never the token or a secret)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock')
+            [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -263,6 +266,39 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
         'tokfetch;cache;help;help' {
             break
         }
+        'tokfetch;inspect' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object instead of text')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokfetch;doctor' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Skip the network checks (DNS, TCP, TLS, clock, discovery)')
+            [CompletionResult]::new('--fetch', '--fetch', [CompletionResultType]::ParameterName, 'Also make one real token request (not cached; the token is never printed)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokfetch;git-credential' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokfetch;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
@@ -281,6 +317,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Add a profile to the config file, or remove one (comments and layout are kept)')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'Manage the token cache')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a profile and its cached token, offline (never the token or a secret)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock')
+            [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -328,6 +367,15 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             break
         }
         'tokfetch;help;cache;clear' {
+            break
+        }
+        'tokfetch;help;inspect' {
+            break
+        }
+        'tokfetch;help;doctor' {
+            break
+        }
+        'tokfetch;help;git-credential' {
             break
         }
         'tokfetch;help;completions' {

@@ -22,17 +22,26 @@ _tokfetch() {
             tokfetch,completions)
                 cmd="tokfetch__subcmd__completions"
                 ;;
+            tokfetch,doctor)
+                cmd="tokfetch__subcmd__doctor"
+                ;;
             tokfetch,exec)
                 cmd="tokfetch__subcmd__exec"
                 ;;
             tokfetch,get)
                 cmd="tokfetch__subcmd__get"
                 ;;
+            tokfetch,git-credential)
+                cmd="tokfetch__subcmd__git__subcmd__credential"
+                ;;
             tokfetch,header)
                 cmd="tokfetch__subcmd__header"
                 ;;
             tokfetch,help)
                 cmd="tokfetch__subcmd__help"
+                ;;
+            tokfetch,inspect)
+                cmd="tokfetch__subcmd__inspect"
                 ;;
             tokfetch,profile)
                 cmd="tokfetch__subcmd__profile"
@@ -61,17 +70,26 @@ _tokfetch() {
             tokfetch__subcmd__help,completions)
                 cmd="tokfetch__subcmd__help__subcmd__completions"
                 ;;
+            tokfetch__subcmd__help,doctor)
+                cmd="tokfetch__subcmd__help__subcmd__doctor"
+                ;;
             tokfetch__subcmd__help,exec)
                 cmd="tokfetch__subcmd__help__subcmd__exec"
                 ;;
             tokfetch__subcmd__help,get)
                 cmd="tokfetch__subcmd__help__subcmd__get"
                 ;;
+            tokfetch__subcmd__help,git-credential)
+                cmd="tokfetch__subcmd__help__subcmd__git__subcmd__credential"
+                ;;
             tokfetch__subcmd__help,header)
                 cmd="tokfetch__subcmd__help__subcmd__header"
                 ;;
             tokfetch__subcmd__help,help)
                 cmd="tokfetch__subcmd__help__subcmd__help"
+                ;;
+            tokfetch__subcmd__help,inspect)
+                cmd="tokfetch__subcmd__help__subcmd__inspect"
                 ;;
             tokfetch__subcmd__help,profile)
                 cmd="tokfetch__subcmd__help__subcmd__profile"
@@ -149,7 +167,7 @@ _tokfetch() {
 
     case "${cmd}" in
         tokfetch)
-            opts="-v -q -h -V --config --verbose --quiet --help --version get header exec secret profiles profile cache completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version get header exec secret profiles profile cache inspect doctor git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,6 +324,35 @@ _tokfetch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokfetch__subcmd__doctor)
+            opts="-v -q -h --offline --fetch --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokfetch__subcmd__exec)
             opts="-v -q -h --env --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -355,11 +402,11 @@ _tokfetch() {
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "raw json header curl env" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "raw json header curl env exec-credential" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "raw json header curl env" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "raw json header curl env exec-credential" -- "${cur}"))
                     return 0
                     ;;
                 --min-ttl)
@@ -370,6 +417,35 @@ _tokfetch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__git__subcmd__credential)
+            opts="-v -q -h --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
@@ -430,7 +506,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__help)
-            opts="get header exec secret profiles profile cache completions help"
+            opts="get header exec secret profiles profile cache inspect doctor git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +561,20 @@ _tokfetch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokfetch__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokfetch__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -513,6 +603,20 @@ _tokfetch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokfetch__subcmd__help__subcmd__git__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokfetch__subcmd__help__subcmd__header)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -528,6 +632,20 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__help__subcmd__inspect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -646,6 +764,35 @@ _tokfetch() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__inspect)
+            opts="-v -q -h --json --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1144,7 +1291,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|exec:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names

@@ -34,6 +34,9 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
             cand profile 'Add a profile to the config file, or remove one (comments and layout are kept)'
             cand cache 'Manage the token cache'
+            cand inspect 'Show a profile and its cached token, offline (never the token or a secret)'
+            cand doctor 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock'
+            cand git-credential 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -234,6 +237,36 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         }
         &'tokfetch;cache;help;help'= {
         }
+        &'tokfetch;inspect'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --json 'One JSON object instead of text'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;doctor'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --offline 'Skip the network checks (DNS, TCP, TLS, clock, discovery)'
+            cand --fetch 'Also make one real token request (not cached; the token is never printed)'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;git-credential'= {
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokfetch;completions'= {
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
             cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
@@ -251,6 +284,9 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
             cand profile 'Add a profile to the config file, or remove one (comments and layout are kept)'
             cand cache 'Manage the token cache'
+            cand inspect 'Show a profile and its cached token, offline (never the token or a secret)'
+            cand doctor 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock'
+            cand git-credential 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -285,6 +321,12 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand clear 'Forget cached tokens (of one profile, or all)'
         }
         &'tokfetch;help;cache;clear'= {
+        }
+        &'tokfetch;help;inspect'= {
+        }
+        &'tokfetch;help;doctor'= {
+        }
+        &'tokfetch;help;git-credential'= {
         }
         &'tokfetch;help;completions'= {
         }

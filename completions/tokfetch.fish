@@ -36,13 +36,17 @@ complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "secret" -d 'Store
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "raw\t'The token and a newline'
 json\t'One JSON object: access_token, token_type, expires_in, expires_at, scope, profile'
 header\t'`Authorization: Bearer <token>`'
 curl\t'A curl config for `curl -K -`: the headers an API call needs'
-env\t'`export TOKFETCH_TOKEN=\'<token>\'`, for eval'"
+env\t'`export TOKFETCH_TOKEN=\'<token>\'`, for eval'
+exec-credential\t'A Kubernetes ExecCredential, for a kubeconfig `exec:` entry'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
@@ -170,19 +174,37 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Forget cached tokens (of one profile, or all)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand inspect" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand inspect" -l json -d 'One JSON object instead of text'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand inspect" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand inspect" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -l offline -d 'Skip the network checks (DNS, TCP, TLS, clock, discovery)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -l fetch -d 'Also make one real token request (not cached; the token is never printed)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s h -l help -d 'Print help'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "get" -d 'Print a valid token for a profile'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "cache" -d 'Manage the token cache'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "completions" -d 'Print shell completions'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "get" -d 'Print a valid token for a profile'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "completions" -d 'Print shell completions'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
@@ -199,7 +221,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"

@@ -19,13 +19,22 @@ Examples:
   tokfetch exec corp -- ./deploy.sh          # token in $TOKFETCH_TOKEN, never on argv
   printf '%s' \"$SECRET\" | tokfetch secret set corp";
 
+/// `tokfetch --version`: the version and the target triple the binary was built for (a bug
+/// report then says which build it is about). `-V` prints the version alone.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("TOKFETCH_TARGET"),
+    ")"
+);
+
 /// Fetch OAuth 2.0 client-credentials tokens for named profiles.
 ///
 /// Profiles live in a TOML config; their secrets in the OS keyring or, on CI, in environment
 /// variables. Tokens are cached privately until shortly before they expire, so repeated calls
 /// cost no network round trip.
 #[derive(Debug, Parser)]
-#[command(name = "tokfetch", version, after_help = EXAMPLES)]
+#[command(name = "tokfetch", version, long_version = LONG_VERSION, after_help = EXAMPLES)]
 pub struct Cli {
     /// Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]
     #[arg(long, global = true, value_name = "PATH", value_hint = clap::ValueHint::FilePath)]
@@ -62,6 +71,12 @@ pub enum Command {
     /// Manage the token cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Show a profile and its cached token, offline (never the token or a secret)
+    Inspect(InspectArgs),
+    /// Check a profile's set-up step by step: config, secrets, keyring, cache, network, clock
+    Doctor(DoctorArgs),
+    /// A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`
+    GitCredential(GitCredentialArgs),
     /// Print shell completions
     Completions {
         /// The shell to complete for
@@ -127,6 +142,39 @@ pub struct ExecArgs {
     /// The command to run, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    /// One JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    /// Skip the network checks (DNS, TCP, TLS, clock, discovery)
+    #[arg(long, conflicts_with = "fetch")]
+    pub offline: bool,
+
+    /// Also make one real token request (not cached; the token is never printed)
+    #[arg(long)]
+    pub fetch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// The profile whose token is the password
+    pub profile: String,
+
+    /// What git asks: get, store or erase (store and any other action do nothing)
+    pub action: String,
 }
 
 /// A secret field of a profile, as `--field` takes it: the list and the help come from the

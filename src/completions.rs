@@ -19,8 +19,8 @@ pub fn script(shell: Shell) -> String {
 }
 
 /// How many arguments take a profile name: get, header, exec, secret set/delete/status,
-/// cache clear, profile remove.
-pub const PROFILE_ARGS: usize = 8;
+/// cache clear, profile remove, inspect, doctor, git-credential.
+pub const PROFILE_ARGS: usize = 11;
 
 const BASH_PROFILES: &str = r#"
 # Profile names, completed from the config by tokfetch itself (honours --config).
@@ -49,7 +49,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|exec:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names
@@ -89,7 +89,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"

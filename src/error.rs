@@ -143,6 +143,11 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The exit status for `kind` (`doctor` exits with the kind of its first failed check).
+pub fn exit_for(kind: Kind) -> ExitCode {
+    ExitCode::from(kind.exit_code())
+}
+
 /// Print `e` and give its exit status. An error without a [`Failure`] in its chain is a bug.
 pub fn report(e: &anyhow::Error) -> ExitCode {
     let failure = e.chain().find_map(|c| c.downcast_ref::<Failure>());
@@ -224,14 +229,16 @@ fn use_colour(is_terminal: bool, no_color: Option<&std::ffi::OsStr>, term: Optio
     is_terminal && no_color.is_none_or(|v| v.is_empty()) && term != Some("dumb")
 }
 
-fn prefix() -> &'static str {
+/// Whether a stream that `is_terminal` may be coloured, by the rule above and the
+/// environment (`doctor` colours its report on stdout by the same rule).
+pub fn colour(is_terminal: bool) -> bool {
     let no_color = std::env::var_os("NO_COLOR");
     let term = std::env::var("TERM").ok();
-    if use_colour(
-        std::io::stderr().is_terminal(),
-        no_color.as_deref(),
-        term.as_deref(),
-    ) {
+    use_colour(is_terminal, no_color.as_deref(), term.as_deref())
+}
+
+fn prefix() -> &'static str {
+    if colour(std::io::stderr().is_terminal()) {
         "tokfetch: \x1b[1;31merror:\x1b[0m "
     } else {
         "tokfetch: error: "

@@ -79,6 +79,7 @@ pub fn parse(args: &[OsString]) -> Option<Plain> {
                 "header" => Format::Header,
                 "curl" => Format::Curl,
                 "env" => Format::Env,
+                "exec-credential" => Format::ExecCredential,
                 _ => return None,
             }
         }
@@ -266,6 +267,7 @@ mod tests {
             "-o",
             "json",
             "--output=env",
+            "exec-credential",
             "--min-ttl",
             "5",
             "--min-ttl=7",

@@ -77,6 +77,17 @@ pub fn gather(
     Ok(g)
 }
 
+/// The token endpoint the profile's issuer names, when it has one (`doctor`).
+pub fn discovered_endpoint(profile: &Profile, deadline: Instant) -> Result<Option<Endpoint>> {
+    let inputs = profile.provider.inputs(&profile.settings, Grant::Primary);
+    for input in inputs {
+        if let Input::Discovery(d) = input {
+            return discover(profile, &d, deadline).map(Some);
+        }
+    }
+    Ok(None)
+}
+
 /// A key that signs JWS, checked to fit the algorithm the profile names.
 fn signing_key(
     from: &KeyFrom,
@@ -190,8 +201,8 @@ fn identity_token(profile: &Profile, source: &TokenSource, deadline: Instant) ->
         )));
     }
     redact::register(&token);
-    if let Some(claims) = jws::peek_claims(&token) {
-        let claim = |k: &str| claims.get(k).map(|v| v.to_string()).unwrap_or_default();
+    if let Some(jwt) = crate::jwt::decode(&token) {
+        let claim = |k: &str| jwt.claims.get(k).map(|v| v.to_string()).unwrap_or_default();
         vlog!(
             "identity token from {}: iss {}, sub {}, aud {}",
             source.describe(),

@@ -88,16 +88,25 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, Unavailable> + Send + 'static,
 {
+    bounded_by(WAIT, op)
+}
+
+/// Run `op` against the default store on a helper thread, waiting at most `wait`.
+fn bounded_by<T, F>(wait: Duration, op: F) -> Result<T, Unavailable>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, Unavailable> + Send + 'static,
+{
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let result = ensure_store().and_then(|()| op());
         let _ = tx.send(result);
     });
-    match rx.recv_timeout(WAIT) {
+    match rx.recv_timeout(wait) {
         Ok(result) => result,
         Err(_) => Err(Unavailable(format!(
             "the keyring did not answer within {} s (locked, waiting for an unlock prompt?)",
-            WAIT.as_secs()
+            wait.as_secs()
         ))),
     }
 }
@@ -123,12 +132,17 @@ pub fn get(profile: &str, field: Field) -> Result<Option<Secret>, Unavailable> {
 /// Whether the keyring can be used at all, asked the cheapest way the store allows (opening
 /// the store and looking up an item that need not exist), within the usual bound.
 pub fn probe() -> Result<(), Unavailable> {
-    bounded(
-        || match entry("tokfetch-probe", Field::ClientSecret)?.get_password() {
+    probe_within(WAIT)
+}
+
+/// [`probe`], waiting at most `wait` (`doctor` allows 5 s).
+pub fn probe_within(wait: Duration) -> Result<(), Unavailable> {
+    bounded_by(wait, || {
+        match entry("tokfetch-probe", Field::ClientSecret)?.get_password() {
             Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
             Err(e) => Err(Unavailable(describe(&e))),
-        },
-    )
+        }
+    })
 }
 
 /// Store (or replace) the secret.

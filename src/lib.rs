@@ -15,6 +15,7 @@ mod fast;
 mod gather;
 mod http;
 mod jws;
+mod jwt;
 mod keystore;
 mod log;
 pub mod oauth;
@@ -24,10 +25,12 @@ mod proxy;
 pub mod redact;
 mod response;
 mod retry;
+pub mod roots;
 mod secret;
 mod suggest;
 mod time;
 mod token;
+mod x509;
 
 use std::process::ExitCode;
 

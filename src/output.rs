@@ -24,6 +24,43 @@ pub enum Format {
     Curl,
     /// `export TOKFETCH_TOKEN='<token>'`, for eval
     Env,
+    /// A Kubernetes ExecCredential, for a kubeconfig `exec:` entry
+    ExecCredential,
+}
+
+/// The Kubernetes credential-plugin API versions tokfetch answers in.
+const EXEC_V1: &str = "client.authentication.k8s.io/v1";
+const EXEC_V1BETA1: &str = "client.authentication.k8s.io/v1beta1";
+
+#[derive(Serialize)]
+struct ExecCredential<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    status: ExecStatus<'a>,
+}
+
+#[derive(Serialize)]
+struct ExecStatus<'a> {
+    token: &'a str,
+    /// Absent when the lifetime is unknown: kubectl then asks again on every call.
+    #[serde(
+        rename = "expirationTimestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    expiration_timestamp: Option<String>,
+}
+
+/// The API version to answer in: `v1beta1` when kubectl's `$KUBERNETES_EXEC_INFO` asks for
+/// it (kubeconfigs written for older clusters), else `v1`.
+pub fn exec_api_version(exec_info: Option<&str>) -> &'static str {
+    let asked = exec_info
+        .and_then(|i| serde_json::from_str::<serde_json::Value>(i).ok())
+        .and_then(|v| v.get("apiVersion")?.as_str().map(str::to_string));
+    match asked.as_deref() {
+        Some(EXEC_V1BETA1) => EXEC_V1BETA1,
+        _ => EXEC_V1,
+    }
 }
 
 #[derive(Serialize)]
@@ -60,6 +97,18 @@ pub fn render(
             }
             out
         }
+        Format::ExecCredential => {
+            let info = std::env::var("KUBERNETES_EXEC_INFO").ok();
+            let c = ExecCredential {
+                api_version: exec_api_version(info.as_deref()),
+                kind: "ExecCredential",
+                status: ExecStatus {
+                    token: t,
+                    expiration_timestamp: token.expires_at.map(time::rfc3339),
+                },
+            };
+            json_line(&c)
+        }
         Format::Json => {
             let j = Json {
                 access_token: t,
@@ -69,12 +118,16 @@ pub fn render(
                 scope: token.scope.as_deref(),
                 profile,
             };
-            // Serialising plain strings and numbers cannot fail.
-            let mut s = serde_json::to_string(&j).unwrap_or_default();
-            s.push('\n');
-            s
+            json_line(&j)
         }
     }
+}
+
+/// One JSON object and a newline. Serialising plain strings and numbers cannot fail.
+fn json_line(value: &impl Serialize) -> String {
+    let mut s = serde_json::to_string(value).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// Write the requested output to stdout. A closed pipe (`tokfetch get | head -c0`) ends the
@@ -156,5 +209,29 @@ mod tests {
         let out = render(Format::Json, &token(None), "p", &[], 0);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert!(v["expires_in"].is_null() && v["expires_at"].is_null());
+    }
+
+    #[test]
+    fn exec_credential_follows_kubernetes_exec_info() {
+        assert_eq!(exec_api_version(None), EXEC_V1);
+        let beta = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":false}}"#;
+        assert_eq!(exec_api_version(Some(beta)), EXEC_V1BETA1);
+        let v1 = r#"{"apiVersion":"client.authentication.k8s.io/v1","spec":{}}"#;
+        assert_eq!(exec_api_version(Some(v1)), EXEC_V1);
+        assert_eq!(exec_api_version(Some("not json")), EXEC_V1);
+        let out = render(
+            Format::ExecCredential,
+            &token(Some(1_795_377_406)),
+            "p",
+            &[],
+            0,
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["kind"], "ExecCredential");
+        assert_eq!(v["status"]["token"], "abc.def");
+        assert_eq!(v["status"]["expirationTimestamp"], "2026-11-22T19:56:46Z");
+        let out = render(Format::ExecCredential, &token(None), "p", &[], 0);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert!(v["status"].get("expirationTimestamp").is_none());
     }
 }

@@ -49,6 +49,16 @@ pub fn rfc3339(unix: u64) -> String {
     )
 }
 
+/// A length of time the way a person reads it: `59s`, `15m00s`, `1h06m`, `3d04h`.
+pub fn duration(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 => format!("{}d{:02}h", s / 86_400, (s % 86_400) / 3600),
+        s if s >= 3600 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form RFC 9110 requires senders to use.
 pub fn parse_http_date(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -82,6 +92,22 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
         return None;
     }
     let t = days_from_civil(year, month, day) * 86_400 + h * 3600 + mi * 60 + se;
+    u64::try_from(t).ok()
+}
+
+/// Unix seconds for a UTC date and time given as digits `YYYYMMDDHHMMSS` (X.509's
+/// GeneralizedTime without its `Z`); `None` for anything out of range.
+pub fn from_digits(digits: &str) -> Option<u64> {
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| digits[r].parse::<u32>().ok();
+    let (y, mo, d) = (i64::from(n(0..4)?), n(4..6)?, n(6..8)?);
+    let (h, mi, se) = (n(8..10)?, n(10..12)?, n(12..14)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let t = days_from_civil(y, mo, d) * 86_400 + i64::from(h * 3600 + mi * 60 + se);
     u64::try_from(t).ok()
 }
 

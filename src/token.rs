@@ -212,6 +212,7 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
     let entry = Entry {
         access_token: fresh.access_token.clone(),
         expires_at: at + lifetime,
+        obtained_at: Some(at),
         scope: fresh.scope.clone(),
         refresh_token: fresh
             .refresh_token

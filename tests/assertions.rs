@@ -250,7 +250,7 @@ fn a_cache_hit_opens_no_key_file_and_no_socket_under_strace() {
     let mut cmd = std::process::Command::new("strace");
     cmd.args(["-f", "-e", "trace=open,openat,socket,connect", "-o"])
         .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_tokfetch"))
+        .arg(support::bin())
         .args(["get", "p"])
         .env_clear();
     for (k, v) in base.get_envs() {

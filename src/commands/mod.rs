@@ -1,8 +1,11 @@
 //! One function per subcommand; each returns the exit code on success.
 
 mod cache;
+mod doctor;
 mod exec;
 mod get;
+mod git_credential;
+mod inspect;
 mod profile;
 mod profiles;
 mod secret;
@@ -25,6 +28,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Profiles(a) => profiles::list(&load(config_flag)?, a),
         Command::Profile(c) => profile::run(&config::resolve_path(config_flag)?, c),
         Command::Cache(c) => cache::run(c, || load(config_flag)),
+        Command::Inspect(a) => inspect::run(&load(config_flag)?, a),
+        Command::Doctor(a) => doctor::run(config_flag, a),
+        Command::GitCredential(a) if !git_credential::acts(&a.action) => {
+            Ok(git_credential::ignore())
+        }
+        Command::GitCredential(a) => {
+            check_name(&a.profile)?;
+            git_credential::run(&load(config_flag)?, a)
+        }
         Command::Completions { shell } => {
             emit(&crate::completions::script(shell))?;
             Ok(ExitCode::SUCCESS)

@@ -141,11 +141,7 @@ fn row(
 }
 
 fn human(secs: u64) -> String {
-    match secs {
-        s if s >= 3600 => format!("{}h{:02}m left", s / 3600, (s % 3600) / 60),
-        s if s >= 60 => format!("{}m{:02}s left", s / 60, s % 60),
-        s => format!("{s}s left"),
-    }
+    format!("{} left", time::duration(secs))
 }
 
 fn table(rows: &[Row], keyring_error: Option<&str>) -> String {

@@ -55,6 +55,14 @@ pub const COMMON_KEYS: &[KeySpec] = &[
         flag: false,
     },
     KeySpec {
+        name: "git_username",
+        help: "the user name `git-credential` gives git with the token (default oauth2)",
+        kind: KeyKind::Text,
+        required: false,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
         name: "client_secret_env",
         help: "name of an environment variable holding the client secret",
         kind: KeyKind::EnvName(Field::ClientSecret),

@@ -34,6 +34,8 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     /// The variables named by the profile's `*_env` keys.
     pub env_overrides: BTreeMap<Field, String>,
+    /// The user name `git-credential` answers with (README "git").
+    pub git_username: Option<String>,
 }
 
 impl Profile {
@@ -44,6 +46,12 @@ impl Profile {
 
     pub fn endpoint(&self) -> &crate::endpoint::Endpoint {
         &self.settings.endpoint
+    }
+
+    /// The user name git is given with the token: `git_username`, else `oauth2`, which the
+    /// common forges accept with a token as the password.
+    pub fn git_username(&self) -> &str {
+        self.git_username.as_deref().unwrap_or("oauth2")
     }
 }
 

@@ -160,6 +160,8 @@ impl Cx<'_> {
         let provider = self.provider(table, &at)?;
         let mut raw = self.read_keys(table, provider, &at, config_path)?;
         self.complete(&raw, provider, &at)?;
+        // Not a provider setting: it never goes on the wire to the token endpoint.
+        let git_username = raw.text.remove("git_username");
         let settings = self.settings(&mut raw, provider, &at)?;
         Ok(Profile {
             name,
@@ -173,6 +175,7 @@ impl Cx<'_> {
             cache: raw.flags.get("cache").copied().unwrap_or(true),
             ca_file: raw.ca_file,
             env_overrides: raw.env_overrides,
+            git_username,
         })
     }
 

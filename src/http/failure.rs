@@ -253,7 +253,7 @@ fn connect_status(reason: &str) -> Option<u16> {
 }
 
 /// A rustls error in words, without Rust syntax (`DnsName("…")`, `UnknownIssuer`).
-fn tls_reason(host: &str, err: &rustls::Error) -> String {
+pub(super) fn tls_reason(host: &str, err: &rustls::Error) -> String {
     use rustls::CertificateError as C;
     let rustls::Error::InvalidCertificate(cert) = err else {
         return err.to_string();

@@ -6,6 +6,7 @@
 
 mod failure;
 mod forward;
+pub mod probe;
 mod tls;
 mod wire;
 
@@ -21,7 +22,7 @@ use crate::provider::{Header, TokenRequest};
 use crate::{proxy, retry, time, vlog};
 
 pub use failure::too_large;
-pub use tls::{ClientIdentity, pem_certs};
+pub use tls::{ClientIdentity, check_ca_file, pem_certs};
 
 /// Token responses larger than this are refused without being read whole.
 pub const MAX_BODY: u64 = 1 << 20;

@@ -85,11 +85,7 @@ static ROOTS: Mutex<Option<(Option<PathBuf>, RootCerts)>> = Mutex::new(None);
 
 /// The TLS configuration: the trusted roots, and the client certificate when there is one.
 pub(super) fn tls_config(profile: &Profile, client: Option<&ClientIdentity>) -> Result<TlsConfig> {
-    let ca_file = profile.ca_file.clone().or_else(|| {
-        std::env::var_os("TOKFETCH_CA_FILE")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
+    let ca_file = ca_file(profile);
     let mut memo = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
     let roots = match memo.as_ref() {
         Some((file, roots)) if *file == ca_file => roots.clone(),
@@ -111,14 +107,14 @@ fn root_certs(ca_file: Option<&Path>) -> Result<RootCerts> {
         Some(path) => read_pem_certs(path)?,
         None => Vec::new(),
     };
-    let native = rustls_native_certs::load_native_certs();
-    let mut roots: Vec<Certificate<'static>> = native
+    let (system, from) = crate::roots::system();
+    let mut roots: Vec<Certificate<'static>> = system
         .certs
         .iter()
         .map(|c| Certificate::from_der(c.as_ref()).to_owned())
         .collect();
     vlog!(
-        "trusting {} system root certificates{}",
+        "trusting {} system root certificates ({from}){}",
         roots.len(),
         match ca_file {
             Some(p) => format!(" and {} from {}", extra.len(), p.display()),
@@ -131,6 +127,48 @@ fn root_certs(ca_file: Option<&Path>) -> Result<RootCerts> {
         roots.extend(extra);
         RootCerts::new_with_certs(&roots)
     })
+}
+
+/// `ca_file`, else `$TOKFETCH_CA_FILE`.
+fn ca_file(profile: &Profile) -> Option<PathBuf> {
+    profile.ca_file.clone().or_else(|| {
+        std::env::var_os("TOKFETCH_CA_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The CA file that applies, and how many certificates it holds; an error when it does not
+/// parse (`doctor`).
+pub fn check_ca_file(profile: &Profile) -> Result<Option<(PathBuf, usize)>> {
+    match ca_file(profile) {
+        Some(path) => Ok(Some((path.clone(), read_pem_certs(&path)?.len()))),
+        None => Ok(None),
+    }
+}
+
+/// The same roots as [`tls_config`], for a handshake of tokfetch's own (`doctor`'s probe).
+pub(super) fn rustls_config(profile: &Profile) -> Result<rustls::ClientConfig> {
+    let extra = match ca_file(profile) {
+        Some(path) => read_pem_certs(&path)?,
+        None => Vec::new(),
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for c in crate::roots::system().0.certs {
+        let _ = roots.add(c);
+    }
+    for c in &extra {
+        let _ = roots.add(rustls::pki_types::CertificateDer::from(c.der().to_vec()));
+    }
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::internal(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<Certificate<'static>>> {

@@ -63,6 +63,10 @@ impl Provider for AndOpen {
         "andopen"
     }
 
+    fn client_auth(&self, _settings: &Settings) -> String {
+        "client_id and client_secret in the JSON body, api_key as x-api-key".to_string()
+    }
+
     fn about(&self) -> &'static str {
         "&Open API"
     }

@@ -26,6 +26,10 @@ impl Provider for ConfigApi {
         "configapi"
     }
 
+    fn client_auth(&self, _settings: &Settings) -> String {
+        "post".to_string()
+    }
+
     fn about(&self) -> &'static str {
         "configapi v2"
     }

@@ -79,6 +79,11 @@ pub trait Provider: Sync {
     fn keeps_refresh_token(&self) -> bool {
         false
     }
+    /// How the client authenticates, in words (`inspect`, `doctor`): the profile's
+    /// `auth_method` where the provider has that key.
+    fn client_auth(&self, settings: &Settings) -> String {
+        settings.get("auth_method").unwrap_or("basic").to_string()
+    }
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
         Vec::new()

@@ -9,6 +9,7 @@ pub mod providers;
 pub mod proxy;
 pub mod server;
 pub mod tls;
+pub mod tools;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -128,6 +129,16 @@ fn lower_hex(encoded: &str) -> String {
     out
 }
 
+/// The binary under test: the one cargo built for this test run, or another build of the same
+/// version named by `TOKFETCH_TEST_BIN` (dist/check runs the suite against the static musl
+/// binary that way).
+pub fn bin() -> PathBuf {
+    std::env::var_os("TOKFETCH_TEST_BIN")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tokfetch")))
+}
+
 /// A private home, config and cache for one test, and the variables its runs see.
 pub struct Env {
     pub dir: tempfile::TempDir,
@@ -188,9 +199,30 @@ impl Env {
     /// The binary with a clean environment: only PATH, a private HOME and XDG dirs, no D-Bus
     /// session (so the OS keyring is unreachable unless a test says otherwise), no proxies.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokfetch"));
+        let mut cmd = Command::new(bin());
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env("XDG_CACHE_HOME", self.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.path().join("run"))
+            .env("LANG", "C.UTF-8");
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Another program (git, kubectl) with the same clean environment as [`Env::command`], and
+    /// the directory of the tokfetch binary first on its PATH, so that it can run tokfetch.
+    pub fn command_for(&self, program: &Path) -> Command {
+        let bin = bin();
+        let mut path = std::ffi::OsString::from(bin.parent().expect("bin dir"));
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", path)
             .env("HOME", self.path())
             .env("XDG_CONFIG_HOME", self.path().join("config"))
             .env("XDG_CACHE_HOME", self.path().join("cache"))

@@ -1,0 +1,241 @@
+//! The checks that need no network: config, profile, secrets, keyring, cache directory, CA
+//! file, proxy.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::{Check, Report};
+use crate::cache::Cache;
+use crate::config::{self, Config, Profile};
+use crate::credentials::{self, FromEnv, Presence};
+use crate::error::Failure;
+use crate::{http, keystore, proxy};
+
+/// How long the keyring may take to answer (README "doctor").
+const KEYRING_WAIT: Duration = Duration::from_secs(5);
+
+/// Config found, readable and trusted (permissions), parsed. `None` when one failed.
+pub fn config(report: &mut Report, flag: Option<&Path>) -> anyhow::Result<Option<Config>> {
+    let path = match config::resolve_path(flag) {
+        Ok(p) => p,
+        Err(f) => {
+            report.add(Check::fail("config", f))?;
+            return Ok(None);
+        }
+    };
+    let shown = path.display().to_string();
+    let text = match config::read(&path) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            let f = Failure::config(format!("no config file at {shown}"))
+                .hint("start with: tokfetch profile add NAME --provider PROVIDER --client-id ID");
+            report.add(Check::fail("config", f))?;
+            return Ok(None);
+        }
+        Err(f) => {
+            report.add(Check::ok("config", format!("found {shown}")))?;
+            report.add(Check::fail("file", f))?;
+            return Ok(None);
+        }
+    };
+    report.add(Check::ok("config", format!("found {shown}")))?;
+    report.add(Check::ok("file", permissions(&path)))?;
+    match config::parse(&path, &text) {
+        Ok(c) => {
+            let broken = if c.broken.is_empty() {
+                String::new()
+            } else {
+                format!(", {} with errors", c.broken.len())
+            };
+            report.add(Check::ok(
+                "parsed",
+                format!("{} profile(s){broken}", c.profiles.len() + c.broken.len()),
+            ))?;
+            Ok(Some(c))
+        }
+        Err(f) => {
+            report.add(Check::fail("parsed", f))?;
+            Ok(None)
+        }
+    }
+}
+
+#[cfg(unix)]
+fn permissions(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(m) => format!("mode {:o}, yours, not writable by others", m.mode() & 0o777),
+        Err(_) => "readable".to_string(),
+    }
+}
+
+#[cfg(not(unix))]
+fn permissions(_path: &Path) -> String {
+    "readable".to_string()
+}
+
+/// The profile chosen and valid. `None` when it is not.
+pub fn profile<'c>(
+    report: &mut Report,
+    config: &'c Config,
+    arg: Option<&str>,
+) -> anyhow::Result<Option<&'c Profile>> {
+    match config.select(arg) {
+        Ok(p) => {
+            let auth = p.provider.client_auth(&p.settings);
+            report.add(Check::ok(
+                "profile",
+                format!(
+                    "`{}`: {}, {}, auth {auth}",
+                    p.name,
+                    p.provider.name(),
+                    p.endpoint().url
+                ),
+            ))?;
+            Ok(Some(p))
+        }
+        Err(f) => {
+            report.add(Check::fail("profile", f))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Each secret a token request reads, and where it comes from; then the keyring. The keyring
+/// is asked once, within [`KEYRING_WAIT`]: unreachable is only a warning when every secret
+/// comes from the environment.
+pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let fields = profile.provider.secret_fields(&profile.settings);
+    let all_from_env = fields
+        .iter()
+        .all(|&f| matches!(credentials::from_env(profile, f), FromEnv::Found(..)));
+    let keyring = keystore::probe_within(KEYRING_WAIT);
+    for field in fields {
+        let name = field.name();
+        let check = match credentials::presence(profile, field, keyring.is_ok()) {
+            Presence::Found(source) => Check::ok("secret", format!("{name}: from {source}")),
+            Presence::Empty(var) => Check::fail(
+                "secret",
+                Failure::credentials(format!("{name}: ${var} is set but empty")).hint(format!(
+                    "give ${var} the secret, or unset it to use the next source"
+                )),
+            ),
+            Presence::Missing | Presence::Unknown(_) => {
+                let var = crate::secret::conventional_env(&profile.name, field);
+                Check::fail(
+                    "secret",
+                    Failure::credentials(format!(
+                        "{name}: not in ${var}{} nor the keyring",
+                        profile
+                            .env_override(field)
+                            .map(|v| format!(" or ${v}"))
+                            .unwrap_or_default()
+                    ))
+                    .hint(format!(
+                        "tokfetch secret set {}{}",
+                        profile.name,
+                        field.flag()
+                    ))
+                    .hint(format!("or, on CI, set {var}")),
+                )
+            }
+        };
+        report.add(check)?;
+    }
+    // Key and certificate files, and where an identity token comes from.
+    for m in credentials::material(profile) {
+        let check = match m.problem {
+            None => Check::ok("secret", format!("{}: {}", m.name, m.source)),
+            Some(why) => Check::fail(
+                "secret",
+                Failure::credentials(format!("{}: {}: {why}", m.name, m.source)),
+            ),
+        };
+        report.add(check)?;
+    }
+    let check = match keyring {
+        Ok(()) => Check::ok("keyring", "reachable"),
+        Err(why) if all_from_env => Check::warn(
+            "keyring",
+            format!("unreachable ({why})"),
+            "every secret of this profile comes from the environment, so this does not matter here",
+        ),
+        Err(why) => Check::fail(
+            "keyring",
+            Failure::credentials(format!("unreachable ({why})")).hint(
+                "on a machine without a keyring (CI), give the secrets in environment variables",
+            ),
+        ),
+    };
+    report.add(check)?;
+    Ok(())
+}
+
+/// The cache directory: ours and private, or not there yet. Only a warning otherwise:
+/// tokfetch then works without the cache.
+pub fn cache_dir(report: &mut Report) -> anyhow::Result<()> {
+    let check = match Cache::locate() {
+        None => Check::warn(
+            "cache",
+            "no cache directory; every call fetches a token",
+            "set TOKFETCH_CACHE_DIR",
+        ),
+        Some(cache) => {
+            let dir = cache.dir().display().to_string();
+            match cache.trusted() {
+                Ok(()) if cache.dir().exists() => {
+                    Check::ok("cache", format!("{dir}: yours, private"))
+                }
+                Ok(()) => Check::ok(
+                    "cache",
+                    format!("{dir}: not there yet (made private on first use)"),
+                ),
+                Err(why) => Check::warn(
+                    "cache",
+                    format!("{dir} is not used: {why}"),
+                    format!(
+                        "chmod 700 {dir} (it must be yours and private), or set TOKFETCH_CACHE_DIR"
+                    ),
+                ),
+            }
+        }
+    };
+    report.add(check)?;
+    Ok(())
+}
+
+/// The CA file, when one applies, parses.
+pub fn ca_file(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let check = match http::check_ca_file(profile) {
+        Ok(None) => Check::ok("ca file", "none; the system's roots are trusted"),
+        Ok(Some((path, n))) => Check::ok(
+            "ca file",
+            format!(
+                "{}: {n} certificate(s), trusted besides the system's",
+                path.display()
+            ),
+        ),
+        Err(f) => Check::fail("ca file", f),
+    };
+    report.add(check)?;
+    Ok(())
+}
+
+/// Which proxy applies to the endpoint.
+pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let endpoint = profile.endpoint();
+    let check = match proxy::select(endpoint, |k| std::env::var(k).ok()) {
+        None if crate::endpoint::is_loopback(&endpoint.host) => {
+            Check::ok("proxy", "none (loopback is never proxied)")
+        }
+        None => Check::ok("proxy", "none (direct connection)"),
+        Some((url, var)) => {
+            if let Some(pw) = proxy::password(&url) {
+                crate::redact::register(&pw);
+            }
+            Check::ok("proxy", format!("{} (from {var})", proxy::redacted(&url)))
+        }
+    };
+    report.add(check)?;
+    Ok(())
+}

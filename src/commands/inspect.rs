@@ -1,0 +1,251 @@
+//! `tokfetch inspect [PROFILE] [--json]` (README "inspect"): what a profile resolves to and
+//! what its cached token is, offline. Shows where each secret comes from and whether it is
+//! there, the cached token's times, scope and type, and a JWT's header and claims; never the
+//! token, its signature or a secret. The secrets come from the generic machinery
+//! (`Provider::secret_fields`, `credentials::presence`), so every auth method shows up here.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::cache::{Cache, Identity};
+use crate::cli::InspectArgs;
+use crate::config::{Config, Profile};
+use crate::credentials::{self, Presence};
+use crate::output::emit;
+use crate::redact::escape_controls;
+use crate::{jwt, redact, time};
+
+#[derive(Serialize)]
+struct View {
+    profile: String,
+    provider: &'static str,
+    endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issuer: Option<String>,
+    auth_method: String,
+    client_id: String,
+    scope: Option<String>,
+    secrets: Vec<SecretView>,
+    cache: CacheView,
+}
+
+#[derive(Serialize)]
+struct SecretView {
+    field: &'static str,
+    present: bool,
+    /// `env $VAR` or `keyring` when present; what was looked at otherwise.
+    source: String,
+}
+
+#[derive(Serialize)]
+struct CacheView {
+    enabled: bool,
+    dir: Option<String>,
+    /// Why there is no token to show, when there is none.
+    note: Option<String>,
+    token: Option<TokenView>,
+}
+
+#[derive(Serialize)]
+struct TokenView {
+    token_type: &'static str,
+    obtained_at: Option<String>,
+    expires_at: String,
+    expires_in: u64,
+    expired: bool,
+    scope: Option<String>,
+    jwt: Option<JwtView>,
+}
+
+#[derive(Serialize)]
+struct JwtView {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+pub fn run(config: &Config, args: InspectArgs) -> anyhow::Result<ExitCode> {
+    let profile = config.select(args.profile.as_deref())?;
+    let view = view(profile, time::now_unix());
+    let text = if args.json {
+        let mut s = serde_json::to_string_pretty(&view).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        text(&view)
+    };
+    // Every string from outside is cleaned: claims and names may hold anything.
+    emit(&redact::clean(&text))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn view(profile: &Profile, now: u64) -> View {
+    let s = &profile.settings;
+    View {
+        profile: profile.name.clone(),
+        provider: profile.provider.name(),
+        endpoint: s.endpoint.url.clone(),
+        issuer: s.get("issuer").map(str::to_string),
+        auth_method: profile.provider.client_auth(s),
+        client_id: s.client_id.clone(),
+        scope: s.scope.clone(),
+        secrets: secrets(profile),
+        cache: cached(profile, now),
+    }
+}
+
+/// Each secret field of the profile: present or not, and where from.
+fn secrets(profile: &Profile) -> Vec<SecretView> {
+    let mut keyring = true;
+    let mut out = Vec::new();
+    for field in profile.provider.secret_fields(&profile.settings) {
+        let presence = credentials::presence(profile, field, keyring);
+        let (present, source) = match presence {
+            Presence::Found(src) => (true, src.to_string()),
+            Presence::Empty(var) => (false, format!("${var} is set but empty")),
+            Presence::Missing => (
+                false,
+                format!(
+                    "missing: not in ${} nor the keyring (tokfetch secret set {}{})",
+                    crate::secret::conventional_env(&profile.name, field),
+                    profile.name,
+                    field.flag()
+                ),
+            ),
+            Presence::Unknown(why) => {
+                keyring = false;
+                (
+                    false,
+                    format!("not in the environment; keyring unavailable ({why})"),
+                )
+            }
+        };
+        out.push(SecretView {
+            field: field.name(),
+            present,
+            source,
+        });
+    }
+    // Key and certificate files, and where an identity token comes from.
+    for m in credentials::material(profile) {
+        out.push(SecretView {
+            field: m.name,
+            present: m.problem.is_none(),
+            source: match m.problem {
+                Some(why) => format!("{}: {why}", m.source),
+                None => m.source,
+            },
+        });
+    }
+    out
+}
+
+/// The cached token, if the cache holds one for the profile's current configuration.
+fn cached(profile: &Profile, now: u64) -> CacheView {
+    let mut view = CacheView {
+        enabled: profile.cache,
+        dir: None,
+        note: None,
+        token: None,
+    };
+    if !profile.cache {
+        view.note = Some("caching is off for this profile (cache = false)".into());
+        return view;
+    }
+    let Some(cache) = Cache::locate() else {
+        view.note = Some("no cache directory (set TOKFETCH_CACHE_DIR)".into());
+        return view;
+    };
+    view.dir = Some(cache.dir().display().to_string());
+    if let Err(why) = cache.trusted() {
+        view.note = Some(format!("the cache directory is not used: {why}"));
+        return view;
+    }
+    let Some(entry) = cache.load(&profile.name, &Identity::of(profile)) else {
+        view.note = Some("no token cached for this profile's current configuration".into());
+        return view;
+    };
+    // Never shown, in any encoding, whatever a claim quotes.
+    redact::register(&entry.access_token);
+    let left = entry.remaining(now);
+    view.token = Some(TokenView {
+        token_type: "Bearer",
+        obtained_at: entry.obtained_at.map(time::rfc3339),
+        expires_at: time::rfc3339(entry.expires_at),
+        expires_in: left,
+        expired: left == 0,
+        scope: entry.scope.clone(),
+        jwt: jwt::decode(&entry.access_token).map(|d| JwtView {
+            header: d.header,
+            claims: d.claims,
+        }),
+    });
+    view
+}
+
+fn text(v: &View) -> String {
+    let mut rows: Vec<(&str, String)> = vec![
+        ("profile", v.profile.clone()),
+        ("provider", v.provider.to_string()),
+        ("endpoint", v.endpoint.clone()),
+    ];
+    if let Some(i) = &v.issuer {
+        rows.push(("issuer", i.clone()));
+    }
+    rows.push(("auth", v.auth_method.clone()));
+    rows.push(("client_id", v.client_id.clone()));
+    rows.push(("scope", v.scope.clone().unwrap_or_else(|| "(none)".into())));
+    for s in &v.secrets {
+        let state = if s.present { "present, from " } else { "" };
+        rows.push(("secret", format!("{}: {state}{}", s.field, s.source)));
+    }
+    if let Some(dir) = &v.cache.dir {
+        rows.push(("cache", dir.clone()));
+    }
+    if let Some(note) = &v.cache.note {
+        rows.push(("token", note.clone()));
+    }
+    if let Some(t) = &v.cache.token {
+        token_rows(t, &mut rows);
+    }
+    let mut out = String::new();
+    for (k, val) in rows {
+        out.push_str(&format!("{k:<12}{}\n", escape_controls(&val)));
+    }
+    out
+}
+
+fn token_rows(t: &TokenView, rows: &mut Vec<(&str, String)>) {
+    rows.push(("token", format!("{} (not shown)", t.token_type)));
+    if let Some(at) = &t.obtained_at {
+        rows.push(("obtained", at.clone()));
+    }
+    let left = if t.expired {
+        "expired".to_string()
+    } else {
+        format!("{} left", time::duration(t.expires_in))
+    };
+    rows.push(("expires", format!("{} ({left})", t.expires_at)));
+    rows.push((
+        "token scope",
+        t.scope.clone().unwrap_or_else(|| "(none given)".into()),
+    ));
+    let Some(jwt) = &t.jwt else {
+        rows.push(("format", "opaque (not a JWT)".into()));
+        return;
+    };
+    rows.push(("format", "JWT (signature not shown, not verified)".into()));
+    for (k, val) in &jwt.header {
+        rows.push(("jwt header", format!("{k}: {val}")));
+    }
+    for (k, val) in &jwt.claims {
+        let when = match val.as_u64() {
+            Some(secs) if jwt::TIME_CLAIMS.contains(&k.as_str()) => {
+                format!(" ({})", time::rfc3339(secs))
+            }
+            _ => String::new(),
+        };
+        rows.push(("jwt claim", format!("{k}: {val}{when}")));
+    }
+}
