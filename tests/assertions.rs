@@ -717,3 +717,33 @@ fn profile_add_offers_the_new_methods_and_writes_key_paths_absolute() {
         before
     );
 }
+
+#[test]
+fn doctor_and_inspect_show_the_key_file_and_what_is_wrong_with_it() {
+    let server = assertion_server(Verifier::Key(RSA_A), None);
+    let (env, path) = keyed_env(&server, RSA_A, 0o600, "");
+    let shown = path.display().to_string();
+    let out = env.run(&["doctor", "p", "--offline"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout
+            .contains(&format!("ok    secret      private_key: file {shown}")),
+        "{out}"
+    );
+    let out = env.run(&["inspect", "p"]);
+    assert!(
+        out.ok()
+            .contains(&format!("private_key: present, from file {shown}")),
+        "{out}"
+    );
+    set_mode(&path, 0o604);
+    let out = env.run(&["doctor", "p", "--offline"]);
+    assert_eq!(out.code, 4, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "FAIL  secret      private_key: file {shown}: readable by others (mode 604)"
+        )),
+        "{out}"
+    );
+    assert_eq!(server.count(), 0);
+}

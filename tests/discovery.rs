@@ -372,3 +372,42 @@ fn tls_client_auth_uses_the_mtls_alias_and_discovery_goes_over_https() {
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, [OIDC, "/mtls/token"]);
 }
+
+#[test]
+fn doctor_checks_the_discovery_document_as_a_fetch_would() {
+    let idp = Idp::start();
+    let issuer = idp.base();
+    idp.document(OIDC, &issuer, json!({}));
+    let env = env_for(&issuer, "");
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "ok    discovery   {issuer} names the token endpoint {issuer}/token"
+        )),
+        "{out}"
+    );
+    // Offline, nothing is asked.
+    let before = idp.log().len();
+    env.run(&["cache", "clear"]).ok();
+    let out = env.run(&["doctor", "p", "--offline"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(!out.stdout.contains("discovery"), "{out}");
+    assert_eq!(idp.log().len(), before);
+    // A document for another issuer fails the check with exit 7.
+    idp.routes.lock().expect("lock").clear();
+    idp.document(OIDC, "https://elsewhere.example", json!({}));
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 7, "{out}");
+    assert!(
+        out.stdout.contains("FAIL  discovery")
+            && out
+                .stdout
+                .contains("is for issuer \"https://elsewhere.example\""),
+        "{out}"
+    );
+    assert!(
+        idp.log().iter().all(|r| r.0 != "POST"),
+        "doctor sends no credential"
+    );
+}
