@@ -216,8 +216,10 @@ impl Cx<'_> {
                     p.text.insert(spec.name, self.host(key, value, name)?);
                 }
                 KeyKind::EnvName(field) => {
-                    p.env_overrides
-                        .insert(field, self.env_name(key, value, name)?);
+                    let var = self.env_name(key, value, name)?;
+                    // Among the values too, for the provider's checks across keys.
+                    p.text.insert(spec.name, var.clone());
+                    p.env_overrides.insert(field, var);
                 }
                 KeyKind::Bool => {
                     p.flags.insert(spec.name, self.boolean(key, value, name)?);

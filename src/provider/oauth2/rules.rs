@@ -209,6 +209,16 @@ mod tests {
                 "has no effect here",
             ),
             (
+                "token_url = \"https://i/t\"\nprivate_key_env = \"K\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"private_key_jwt\"\nprivate_key_file = \"/k\"\nprivate_key_env = \"K\"\n",
+                7,
+                "keep one",
+            ),
+            (
                 "token_url = \"https://i/t\"\nassertion_source = \"env:X\"\n",
                 5,
                 "has no effect here",
