@@ -830,7 +830,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__profile__subcmd__add)
-            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --default --no-secret --config --verbose --quiet --help"
+            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --default --no-secret --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -869,7 +869,61 @@ _tokfetch() {
                     return 0
                     ;;
                 --auth-method)
-                    COMPREPLY=($(compgen -W "basic basic-unencoded post" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic basic-unencoded post client_secret_jwt private_key_jwt tls_client_auth federated none" -- "${cur}"))
+                    return 0
+                    ;;
+                --grant)
+                    COMPREPLY=($(compgen -W "client_credentials token_exchange" -- "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --private-key-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-alg)
+                    COMPREPLY=($(compgen -W "RS256 PS256 ES256 EdDSA" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-cert-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --assertion-source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1045,7 +1099,7 @@ _tokfetch() {
             fi
             case "${prev}" in
                 --field)
-                    COMPREPLY=($(compgen -W "client_secret api_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_secret api_key private_key" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1148,7 +1202,7 @@ _tokfetch() {
             fi
             case "${prev}" in
                 --field)
-                    COMPREPLY=($(compgen -W "client_secret api_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_secret api_key private_key" -- "${cur}"))
                     return 0
                     ;;
                 --config)

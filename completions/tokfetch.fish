@@ -81,13 +81,15 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l field -d 'Which secret' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
-api_key\t'The API key sent with every call (andopen)'"
+api_key\t'The API key sent with every call (andopen)'
+private_key\t'A PEM private key for private_key_jwt or tls_client_auth, read from stdin (oauth2)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l field -d 'Which secret [default: all of the profile\'s]' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
-api_key\t'The API key sent with every call (andopen)'"
+api_key\t'The API key sent with every call (andopen)'
+private_key\t'A PEM private key for private_key_jwt or tls_client_auth, read from stdin (oauth2)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
@@ -127,9 +129,26 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_se
 staging\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference sent in the body (required)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user) or post' -r -f -a "basic\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange only)' -r -f -a "basic\t''
 basic-unencoded\t''
-post\t''"
+post\t''
+client_secret_jwt\t''
+private_key_jwt\t''
+tls_client_auth\t''
+federated\t''
+none\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l grant -d 'oauth2: client_credentials, or token_exchange (RFC 8693: trade assertion_source\'s token for one of this server\'s)' -r -f -a "client_credentials\t''
+token_exchange\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l issuer -d 'oauth2: the issuer URL; its discovery document (OpenID Connect, else RFC 8414) gives the token endpoint, instead of token_url' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l private-key-file -d 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt or tls_client_auth; must not be readable by others' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l key-id -d 'oauth2: the `kid` header of signed assertions: the key\'s id as registered with the server' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l signing-alg -d 'oauth2: RS256 or PS256 (RSA keys), ES256 (P-256), EdDSA (Ed25519); default: from the key' -r -f -a "RS256\t''
+PS256\t''
+ES256\t''
+EdDSA\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l client-cert-file -d 'oauth2: PEM certificate chain, leaf first: the TLS client certificate (tls_client_auth), or the x5t thumbprints of private_key_jwt assertions' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-source -d 'oauth2: where federated and token_exchange get their identity token: github-actions, env:VAR or file:PATH' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-audience -d 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l default -d 'Also make it the default_profile'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l no-secret -d 'Do not offer to store the secret now'

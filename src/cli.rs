@@ -182,7 +182,11 @@ pub struct GitCredentialArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldArg(pub Field);
 
-const FIELD_ARGS: [FieldArg; 2] = [FieldArg(Field::ALL[0]), FieldArg(Field::ALL[1])];
+const FIELD_ARGS: [FieldArg; 3] = [
+    FieldArg(Field::ALL[0]),
+    FieldArg(Field::ALL[1]),
+    FieldArg(Field::ALL[2]),
+];
 
 impl ValueEnum for FieldArg {
     fn value_variants<'a>() -> &'a [Self] {
@@ -192,7 +196,7 @@ impl ValueEnum for FieldArg {
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         let users: Vec<&str> = provider::ALL
             .iter()
-            .filter(|p| p.secret_fields().contains(&self.0))
+            .filter(|p| p.fields().contains(&self.0))
             .map(|p| p.name())
             .collect();
         let who = if users.len() == provider::ALL.len() {
@@ -361,6 +365,7 @@ impl Args for KeyFlags {
                 arg = match kind {
                     KeyKind::OneOf(values) => arg.value_parser(values.to_vec()),
                     KeyKind::Url => arg.value_name("URL").value_hint(clap::ValueHint::Url),
+                    KeyKind::Path => arg.value_name("PATH").value_hint(clap::ValueHint::FilePath),
                     _ => arg,
                 };
                 cmd.arg(arg)

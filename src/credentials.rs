@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
 
 use zeroize::Zeroizing;
 
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::keystore;
+use crate::provider::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Grant, Input, KeyFrom, TokenSource};
 use crate::redact;
 use crate::secret::{Field, Secret, conventional_env};
 
@@ -80,7 +82,8 @@ pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
         Field::ClientSecret => {
             redact::register_basic(&profile.settings.client_id, found.0.expose())
         }
-        _ => redact::register(found.0.expose()),
+        Field::PrivateKey => redact::register_pem(found.0.expose()),
+        Field::ApiKey => redact::register(found.0.expose()),
     }
     Ok(found)
 }
@@ -154,10 +157,100 @@ pub fn presence(profile: &Profile, field: Field, keyring: bool) -> Presence {
     }
 }
 
+/// A credential of a profile that is not a secret field: a key or certificate file, or where
+/// its identity token comes from (README "Client authentication without shared secrets").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Material {
+    /// `private_key`, `client_cert` or `assertion`.
+    pub name: &'static str,
+    /// `file /path`, `env $VAR`, `GitHub Actions ID token (audience …)`.
+    pub source: String,
+    /// The same, tersely: `file:/path`, `env:VAR`, `github-actions`.
+    pub terse: String,
+    /// What would stop a fetch right now, if anything.
+    pub problem: Option<String>,
+}
+
+/// The profile's credentials that are not secret fields, each checked as far as can be done
+/// without reading a key or a token (`secret status`, `profiles`).
+pub fn material(profile: &Profile) -> Vec<Material> {
+    let mut out = Vec::new();
+    let file = |name, path: &Path, private| Material {
+        name,
+        source: format!("file {}", path.display()),
+        terse: format!("file:{}", path.display()),
+        problem: file_problem(path, private),
+    };
+    for input in profile.provider.inputs(&profile.settings, Grant::Primary) {
+        match input {
+            Input::SigningKey {
+                from: KeyFrom::File(path),
+                ..
+            } => out.push(file("private_key", &path, true)),
+            Input::Thumbprints(path) => out.push(file("client_cert", &path, false)),
+            Input::ClientCertificate { chain, key } => {
+                out.push(file("client_cert", &chain, false));
+                if let KeyFrom::File(path) = key {
+                    out.push(file("private_key", &path, true));
+                }
+            }
+            Input::IdentityToken(source) => out.push(Material {
+                name: "assertion",
+                problem: token_source_problem(&source),
+                terse: match &source {
+                    TokenSource::GitHubActions { .. } => "github-actions".to_string(),
+                    TokenSource::Env(var) => format!("env:{var}"),
+                    TokenSource::File(p) => format!("file:{}", p.display()),
+                },
+                source: source.describe(),
+            }),
+            Input::SigningKey { .. } | Input::Discovery(_) => {}
+        }
+    }
+    out
+}
+
+fn file_problem(path: &Path, private: bool) -> Option<String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Some(e.to_string()),
+    };
+    if !meta.is_file() {
+        return Some("not a regular file".to_string());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if private && meta.mode() & 0o077 != 0 {
+            return Some(format!(
+                "readable by others (mode {:o}): chmod 600 {}",
+                meta.mode() & 0o777,
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    None
+}
+
+fn token_source_problem(source: &TokenSource) -> Option<String> {
+    let unset = |var: &str| std::env::var_os(var).is_none_or(|v| v.is_empty());
+    match source {
+        TokenSource::Env(var) => unset(var).then(|| format!("${var} is not set")),
+        TokenSource::File(path) => file_problem(path, false),
+        TokenSource::GitHubActions { .. } => (unset(GITHUB_URL_VAR) || unset(GITHUB_TOKEN_VAR))
+            .then(|| {
+                "not inside a GitHub Actions job with `permissions: id-token: write`".to_string()
+            }),
+    }
+}
+
 /// A profile's secrets, read only when something needs them, and at most once per run.
 pub struct Credentials<'p> {
     profile: &'p Profile,
     loaded: BTreeMap<Field, Secret>,
+    sources: BTreeMap<Field, Source>,
 }
 
 impl<'p> Credentials<'p> {
@@ -165,7 +258,13 @@ impl<'p> Credentials<'p> {
         Credentials {
             profile,
             loaded: BTreeMap::new(),
+            sources: BTreeMap::new(),
         }
+    }
+
+    /// Where `field` was read from, once it was.
+    pub fn source(&self, field: Field) -> Option<&Source> {
+        self.sources.get(&field)
     }
 
     /// The secret for `field`, read from its source the first time.
@@ -187,6 +286,7 @@ impl<'p> Credentials<'p> {
                 )));
             }
             self.loaded.insert(field, value);
+            self.sources.insert(field, source);
         }
         self.loaded
             .get(&field)

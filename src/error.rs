@@ -70,7 +70,7 @@ pub const EXIT_STATUS: &[(&str, &str)] = &[
     ),
     (
         "7",
-        "unusable response: not JSON, no access_token, bad token characters, unsupported token type, too large, redirect",
+        "unusable response: not JSON, no access_token, bad token characters, unsupported token type, too large, redirect, discovery document for another issuer",
     ),
     (
         "N",

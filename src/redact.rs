@@ -44,6 +44,24 @@ pub fn register(secret: &str) {
     }
 }
 
+/// Register a PEM document (a private key): the text as read and trimmed, the base64 body in
+/// one piece, and each of its lines, so that no part of the key can be shown either.
+pub fn register_pem(pem: &str) {
+    register(pem);
+    register(pem.trim());
+    let body: Vec<&str> = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("-----") && !l.contains(':'))
+        .collect();
+    register(&Zeroizing::new(body.concat()));
+    for line in body {
+        if line.len() >= 16 {
+            register(line);
+        }
+    }
+}
+
 /// Register a Basic credential: the secret itself, and the base64 of both forms of the pair.
 pub fn register_basic(client_id: &str, secret: &str) {
     for form in basic_forms(client_id, secret) {
@@ -329,6 +347,22 @@ mod tests {
         assert_eq!(r("p%4Gss", "p@ss"), "p%4Gss");
         assert_eq!(r(r"p\u004", "p@ss"), r"p\u004");
         assert_eq!(r("ééé", "éééé"), "ééé");
+    }
+
+    #[test]
+    fn every_part_of_a_pem_key_is_redacted() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEF\nAASCBKcwggSjAgEAAoIBAQDHwfUD\n-----END PRIVATE KEY-----\n";
+        register_pem(pem);
+        assert_eq!(clean(&format!("a {pem} b")), "a [redacted] b");
+        assert_eq!(clean("x AASCBKcwggSjAgEAAoIBAQDHwfUD y"), "x [redacted] y");
+        assert_eq!(
+            clean("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDHwfUD"),
+            "[redacted]"
+        );
+        assert_eq!(
+            clean("-----BEGIN PRIVATE KEY-----"),
+            "-----BEGIN PRIVATE KEY-----"
+        );
     }
 
     #[test]

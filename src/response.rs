@@ -8,13 +8,13 @@ use crate::http::{self, Reply};
 use crate::oauth::{self, TokenResponse, Unusable};
 use crate::redact;
 
-/// Turn a final reply into a token, or the error README "Network behaviour" and "Exit codes"
-/// prescribe.
-pub fn interpret(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
+/// Turn a final reply to a `grant` request into a token, or the error README "Network
+/// behaviour" and "Exit codes" prescribe.
+pub fn interpret(profile: &Profile, reply: &Reply, grant: &str) -> Result<TokenResponse> {
     match reply.status {
         200 => success(profile, reply),
         300..=399 => Err(redirected(profile, reply)),
-        400..=499 => Err(rejected(profile, reply)),
+        400..=499 => Err(rejected(profile, reply, grant)),
         status => Err(Failure::unusable(format!(
             "unexpected {} from {}",
             describe(reply),
@@ -78,12 +78,12 @@ fn redirected(profile: &Profile, reply: &Reply) -> Failure {
 }
 
 /// A final 4xx: the server refused the request (exit 5), with what to check.
-fn rejected(profile: &Profile, reply: &Reply) -> Failure {
+fn rejected(profile: &Profile, reply: &Reply, grant: &str) -> Failure {
     let mut f = Failure::rejected(describe(reply));
     match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
         Some("unauthorized_client") => {
             f = f.hint(format!(
-                "the identity provider does not allow client `{}` the client_credentials grant: enable that grant for the client there",
+                "the identity provider does not allow client `{}` the {grant} grant: enable that grant for the client there",
                 profile.settings.client_id
             ));
         }
@@ -98,6 +98,10 @@ fn rejected(profile: &Profile, reply: &Reply) -> Failure {
         _ => {}
     }
     match reply.status {
+        401 if profile.provider.secret_fields(&profile.settings).is_empty() => f.hint(format!(
+            "check the client_id, and the key, certificate or federated identity the identity provider has registered for it: tokfetch secret status {}",
+            profile.name
+        )),
         401 => f.hint(format!(
             "check the client_id and the secret: tokfetch secret status {}",
             profile.name

@@ -32,11 +32,13 @@ impl fmt::Debug for Secret {
 pub enum Field {
     ClientSecret,
     ApiKey,
+    /// A PEM private key for signed client assertions or TLS client authentication.
+    PrivateKey,
 }
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 2] = [Field::ClientSecret, Field::ApiKey];
+    pub const ALL: [Field; 3] = [Field::ClientSecret, Field::ApiKey, Field::PrivateKey];
 
     /// The field's name: the keyring user's suffix, the `--field` value, the config key that
     /// is refused.
@@ -44,6 +46,7 @@ impl Field {
         match self {
             Field::ClientSecret => "client_secret",
             Field::ApiKey => "api_key",
+            Field::PrivateKey => "private_key",
         }
     }
 
@@ -52,6 +55,9 @@ impl Field {
         match self {
             Field::ClientSecret => "The OAuth client secret",
             Field::ApiKey => "The API key sent with every call",
+            Field::PrivateKey => {
+                "A PEM private key for private_key_jwt or tls_client_auth, read from stdin"
+            }
         }
     }
 
@@ -60,6 +66,7 @@ impl Field {
         match self {
             Field::ClientSecret => "CLIENT_SECRET",
             Field::ApiKey => "API_KEY",
+            Field::PrivateKey => "PRIVATE_KEY",
         }
     }
 
@@ -68,7 +75,13 @@ impl Field {
         match self {
             Field::ClientSecret => "client_secret_env",
             Field::ApiKey => "api_key_env",
+            Field::PrivateKey => "private_key_env",
         }
+    }
+
+    /// Whether the value may span lines (a PEM document).
+    pub fn multiline(self) -> bool {
+        self == Field::PrivateKey
     }
 
     /// ` --field api_key` where the field is not the default one, for commands in messages.
@@ -76,6 +89,7 @@ impl Field {
         match self {
             Field::ClientSecret => "",
             Field::ApiKey => " --field api_key",
+            Field::PrivateKey => " --field private_key",
         }
     }
 }

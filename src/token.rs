@@ -1,8 +1,11 @@
 //! Getting a valid token for a profile, top-down (README "Caching"): the cache first (no
 //! secret, no socket); then, under the profile's lock, the cache again; then a refresh grant
-//! where the provider keeps refresh tokens, else the client-credentials grant: read the
-//! secrets the grant needs, build the request (provider), send it (http), interpret the reply
-//! (response), and cache the result.
+//! where the provider keeps refresh tokens, else the profile's own grant: read the secrets the
+//! grant needs, gather its other inputs (keys, identity tokens, the discovered token endpoint),
+//! build the request (provider), send it (http), interpret the reply (response), and cache the
+//! result.
+
+use std::borrow::Cow;
 
 use std::time::{Duration, Instant};
 
@@ -11,11 +14,11 @@ use zeroize::Zeroizing;
 use crate::cache::{Cache, Entry, Identity};
 use crate::config::Profile;
 use crate::credentials::Credentials;
-use crate::error::{Kind, Result};
+use crate::error::{Failure, Kind, Result};
 use crate::http::Client;
 use crate::oauth::TokenResponse;
-use crate::provider::{Grant, Secrets};
-use crate::{redact, response, time, vlog};
+use crate::provider::{Grant, Inputs};
+use crate::{gather, jws, redact, response, time, vlog};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]
@@ -60,7 +63,7 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     let deadline = Instant::now() + opts.timeout;
     let Some(cache) = cache_for(profile, opts) else {
         let started = time::now_unix();
-        let fresh = fetch(profile, Grant::ClientCredentials, credentials, deadline)?;
+        let fresh = fetch(profile, Grant::Primary, credentials, deadline)?;
         return Ok(Token::issued(fresh, started));
     };
     let identity = Identity::of(profile);
@@ -132,7 +135,7 @@ fn renew(
 ) -> Result<TokenResponse> {
     let kept = kept.filter(|_| profile.provider.keeps_refresh_token());
     let Some(rt) = kept else {
-        return fetch(profile, Grant::ClientCredentials, credentials, deadline);
+        return fetch(profile, Grant::Primary, credentials, deadline);
     };
     match fetch(profile, Grant::Refresh(&rt), credentials, deadline) {
         Ok(mut t) => {
@@ -146,7 +149,7 @@ fn renew(
                 "refresh grant failed ({}); falling back to client credentials",
                 e.message
             );
-            fetch(profile, Grant::ClientCredentials, credentials, deadline)
+            fetch(profile, Grant::Primary, credentials, deadline)
         }
         Err(e) => Err(e),
     }
@@ -159,15 +162,42 @@ fn fetch(
     credentials: &mut Credentials,
     deadline: Instant,
 ) -> Result<TokenResponse> {
-    let secrets = credentials.load(profile.provider.needs(grant))?;
-    let req = profile
-        .provider
-        .build(&profile.settings, grant, &Secrets(secrets))?;
-    // The secrets were registered with the redactor when they were read; the refresh token
-    // when it was cached. Whatever the server echoes back is cleaned before it is shown.
-    let client = Client::new(profile)?;
+    let needs = profile.provider.needs(&profile.settings, grant);
+    // A missing secret is reported before anything else is read or asked over the network.
+    credentials.load(&needs)?;
+    let gathered = gather::gather(profile, grant, credentials, deadline)?;
+    // With discovery, the request goes to the endpoint the issuer names.
+    let target = match &gathered.endpoint {
+        Some(endpoint) => {
+            let mut p = profile.clone();
+            p.settings.endpoint = endpoint.clone();
+            Cow::Owned(p)
+        }
+        None => Cow::Borrowed(profile),
+    };
+    let inputs = Inputs {
+        secrets: credentials.load(&needs)?,
+        signing_key: gathered.signing_key.as_ref(),
+        thumbprints: gathered.thumbprints.as_ref(),
+        identity_token: gathered.identity_token.as_ref(),
+        now: time::now_unix(),
+        nonce: jws::random().map_err(|e| Failure::internal(e.0))?,
+    };
+    let req = profile.provider.build(&target.settings, grant, &inputs)?;
+    // The secrets and inputs were registered with the redactor when they were read, a signed
+    // assertion now, the refresh token when it was cached. Whatever the server echoes back is
+    // cleaned before it is shown.
+    for value in &req.sensitive {
+        redact::register(value);
+    }
+    let client = Client::to(
+        &target,
+        target.endpoint(),
+        "token request",
+        gathered.client_identity.as_ref(),
+    )?;
     let reply = client.send(&req, deadline, &response::describe)?;
-    let token = response::interpret(profile, &reply)?;
+    let token = response::interpret(&target, &reply, req.grant)?;
     register_token(&token.access_token, token.refresh_token.as_deref());
     Ok(token)
 }

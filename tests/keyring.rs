@@ -311,3 +311,46 @@ fn headless_named_env_variables_take_precedence() {
     let status = env.run(&["secret", "status", "p"]);
     assert!(status.ok().contains("env $CI_SECRET"), "{status}");
 }
+
+#[test]
+#[ignore = "needs the Secret Service session of tests/run.sh"]
+fn a_pem_private_key_stored_in_the_keyring_signs_assertions() {
+    use support::server::{Action, Request, Response, Server};
+    let profile = unique("kr-key");
+    let server = Server::start(|req: &Request| {
+        let assertion = req.form_value("client_assertion").unwrap_or_default();
+        match support::jwt::verify(&assertion, support::jwt::RSA_A) {
+            Ok(()) => Action::Respond(Response::json(
+                200,
+                serde_json::json!({"access_token": "signed-ok", "expires_in": 600}),
+            )),
+            Err(why) => Action::Respond(Response::json(
+                401,
+                serde_json::json!({"error": "invalid_client", "error_description": why}),
+            )),
+        }
+    });
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nauth_method = \"private_key_jwt\"\n",
+        server.url("/token")
+    ));
+    env.with_secret_service();
+    // A PEM spans lines: stored whole, as piped in.
+    let out = env.run_with_stdin(
+        &["secret", "set", &profile, "--field", "private_key"],
+        Some(support::jwt::RSA_A.as_bytes()),
+    );
+    assert!(out.ok().is_empty(), "{out}");
+    let user = format!("{profile}/private_key");
+    assert_eq!(
+        secret_tool_lookup(&user).as_deref().map(str::trim_end),
+        Some(support::jwt::RSA_A.trim_end())
+    );
+    let out = env.run(&["secret", "status", &profile]);
+    assert!(out.ok().contains("private_key:    keyring"), "{out}");
+    assert_eq!(env.run(&["get", &profile, "-v"]).ok(), "signed-ok\n");
+    let out = env.run(&["secret", "delete", &profile]);
+    assert!(out.stderr.contains("deleted private_key"), "{out}");
+    assert_eq!(secret_tool_lookup(&user), None);
+}

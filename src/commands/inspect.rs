@@ -99,7 +99,7 @@ fn view(profile: &Profile, now: u64) -> View {
 fn secrets(profile: &Profile) -> Vec<SecretView> {
     let mut keyring = true;
     let mut out = Vec::new();
-    for &field in profile.provider.secret_fields() {
+    for field in profile.provider.secret_fields(&profile.settings) {
         let presence = credentials::presence(profile, field, keyring);
         let (present, source) = match presence {
             Presence::Found(src) => (true, src.to_string()),
@@ -125,6 +125,17 @@ fn secrets(profile: &Profile) -> Vec<SecretView> {
             field: field.name(),
             present,
             source,
+        });
+    }
+    // Key and certificate files, and where an identity token comes from.
+    for m in credentials::material(profile) {
+        out.push(SecretView {
+            field: m.name,
+            present: m.problem.is_none(),
+            source: match m.problem {
+                Some(why) => format!("{}: {why}", m.source),
+                None => m.source,
+            },
         });
     }
     out

@@ -12,7 +12,7 @@ use crate::config::{self, COMMON_KEYS, Chosen, NewProfile, Profile};
 use crate::error::Failure;
 use crate::keystore;
 use crate::output::note;
-use crate::provider::Values;
+use crate::provider::{KeyKind, Values};
 use crate::secret::conventional_env;
 
 pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
@@ -103,19 +103,25 @@ fn keys_of(a: &ProfileAddArgs) -> anyhow::Result<Vec<(&'static str, String)>> {
     let mut keys: Vec<(&'static str, String)> = vec![("provider", provider.name().to_string())];
     for (key, v) in &a.keys.0 {
         check_value(&key.replace('_', "-"), v)?;
-        if !COMMON_KEYS
+        let Some(spec) = COMMON_KEYS
             .iter()
             .chain(provider.keys())
-            .any(|k| k.name == *key)
-        {
+            .find(|k| k.name == *key)
+        else {
             return Err(Failure::usage(format!(
                 "--{} does not apply to provider {}",
                 key.replace('_', "-"),
                 provider.name()
             ))
             .into());
-        }
-        keys.push((key, v.clone()));
+        };
+        // A relative path on the command line is relative to where the command runs; in the
+        // file it would be relative to the file: write it absolute.
+        let value = match spec.kind {
+            KeyKind::Path => absolute(v),
+            _ => v.clone(),
+        };
+        keys.push((key, value));
     }
     let given = |name: &str| keys.iter().any(|(k, _)| *k == name);
     let values = Values::new(keys.iter().map(|(k, v)| (*k, v.clone())).collect());
@@ -139,16 +145,31 @@ fn keys_of(a: &ProfileAddArgs) -> anyhow::Result<Vec<(&'static str, String)>> {
     Ok(keys)
 }
 
+fn absolute(path: &str) -> String {
+    let p = Path::new(path);
+    if p.is_absolute() || path.starts_with("~/") {
+        return path.to_string();
+    }
+    std::env::current_dir()
+        .map(|dir| dir.join(p).to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string())
+}
+
 /// For each secret of the new profile: store it now (a keyring answered, the user agrees),
 /// or say how to provide it.
 fn offer_secrets(
     profile: &Profile,
     keyring: Option<Result<(), keystore::Unavailable>>,
 ) -> anyhow::Result<()> {
-    for &field in profile.provider.secret_fields() {
+    for field in profile.provider.secret_fields(&profile.settings) {
         let set_cmd = format!("tokfetch secret set {}{}", profile.name, field.flag());
         let env = conventional_env(&profile.name, field);
         match &keyring {
+            // A PEM document is piped in, never typed at a prompt.
+            _ if field.multiline() => note(&format!(
+                "next: store the {}: {set_cmd} < key.pem  (or, on CI, set {env} to the PEM text)",
+                field.name(),
+            )),
             Some(Ok(()))
                 if confirm(&format!(
                     "Store its {} in the OS keyring now?",

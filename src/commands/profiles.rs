@@ -31,9 +31,10 @@ struct Row {
 #[derive(Serialize)]
 struct SecretRow {
     field: &'static str,
-    /// `env:VAR`, `keyring`, `empty`, `missing` or `unknown`.
+    /// `env:VAR`, `keyring`, `empty`, `missing` or `unknown`; for a key, certificate or
+    /// identity token that is not a secret field, `file:PATH`, `env:VAR` or `github-actions`.
     source: String,
-    /// For `unknown`: why the keyring could not be asked.
+    /// For `unknown`: why the keyring could not be asked; for a file or a source: what is wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     why: Option<String>,
 }
@@ -89,11 +90,11 @@ fn row(
     now: u64,
     keyring: &mut Result<(), String>,
 ) -> Row {
-    let secrets = p
+    let mut secrets: Vec<SecretRow> = p
         .provider
-        .secret_fields()
-        .iter()
-        .map(|&f| {
+        .secret_fields(&p.settings)
+        .into_iter()
+        .map(|f| {
             let mut why = None;
             let source = match credentials::presence(p, f, keyring.is_ok()) {
                 Presence::Found(Source::NamedEnv(v) | Source::ConventionalEnv(v)) => {
@@ -117,6 +118,11 @@ fn row(
             }
         })
         .collect();
+    secrets.extend(credentials::material(p).into_iter().map(|m| SecretRow {
+        field: m.name,
+        source: m.terse,
+        why: m.problem,
+    }));
     let entry = cache
         .filter(|_| p.cache)
         .and_then(|c| c.load(&p.name, &Identity::of(p)))

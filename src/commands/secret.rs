@@ -28,13 +28,39 @@ pub fn run(config: &Config, cmd: SecretCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The profile, checked to have `field`.
-fn profile_with<'c>(config: &'c Config, name: &str, field: Field) -> Result<&'c Profile> {
+/// The profile, checked to have `field` (as configured; or at all, when `as_configured` is
+/// false: a secret left over from an earlier configuration can still be deleted).
+fn profile_with<'c>(
+    config: &'c Config,
+    name: &str,
+    field: Field,
+    as_configured: bool,
+) -> Result<&'c Profile> {
     let profile = config.profile(name, Chosen::Argument)?;
-    if !profile.provider.secret_fields().contains(&field) {
+    let provider = profile.provider;
+    if as_configured
+        && provider.fields().contains(&field)
+        && !provider.secret_fields(&profile.settings).contains(&field)
+    {
+        let has: Vec<&str> = provider
+            .secret_fields(&profile.settings)
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        return Err(Failure::usage(format!(
+            "profile `{name}` does not use a {} as it is configured; its secrets: {}",
+            field.name(),
+            if has.is_empty() {
+                "none (see `tokfetch secret status`)".to_string()
+            } else {
+                has.join(", ")
+            }
+        )));
+    }
+    if !provider.fields().contains(&field) {
         let users: Vec<&str> = crate::provider::ALL
             .iter()
-            .filter(|p| p.secret_fields().contains(&field))
+            .filter(|p| p.fields().contains(&field))
             .map(|p| p.name())
             .collect();
         let article = if field.name().starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -66,7 +92,7 @@ fn set(config: &Config, name: &str, field: Field, had_argument: bool) -> anyhow:
         .hint("or run the command in a terminal and type it at the hidden prompt")
         .into());
     }
-    let profile = profile_with(config, name, field)?;
+    let profile = profile_with(config, name, field, true)?;
     store(profile, field)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -96,8 +122,20 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
 }
 
 /// From a hidden prompt (typed twice) on a terminal, else all of stdin minus one trailing newline.
+/// A private key is a PEM document: only from stdin, and it must parse.
 fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     let stdin = std::io::stdin();
+    if field.multiline() && stdin.is_terminal() {
+        return Err(Failure::usage(format!(
+            "a {} is a PEM document: pipe it in rather than typing it",
+            field.name()
+        ))
+        .hint(format!(
+            "tokfetch secret set {}{} < key.pem",
+            profile.name,
+            field.flag()
+        )));
+    }
     let value = if stdin.is_terminal() {
         let prompt = format!("{} for profile `{}`: ", field.name(), profile.name);
         let first = Zeroizing::new(
@@ -136,7 +174,17 @@ fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     if value.is_empty() {
         return Err(Failure::usage("empty secret; nothing was stored"));
     }
-    if value.contains(['\n', '\r', '\0']) {
+    if field.multiline() {
+        // Refused without a word of what was given: it may be most of a key.
+        crate::jws::private_key_der(value.as_bytes()).map_err(|e| {
+            Failure::usage(format!(
+                "stdin does not hold a usable PEM private key: {e}; nothing was stored"
+            ))
+        })?;
+        if value.contains('\0') {
+            return Err(Failure::usage("the key contains NUL; nothing was stored"));
+        }
+    } else if value.contains(['\n', '\r', '\0']) {
         return Err(Failure::usage(
             "the secret contains a line break or NUL; nothing was stored",
         ));
@@ -146,12 +194,12 @@ fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
 
 fn delete(config: &Config, name: &str, field: Option<Field>) -> anyhow::Result<ExitCode> {
     let profile = match field {
-        Some(f) => profile_with(config, name, f)?,
+        Some(f) => profile_with(config, name, f, false)?,
         None => config.profile(name, Chosen::Argument)?,
     };
     let fields: Vec<Field> = match field {
         Some(f) => vec![f],
-        None => profile.provider.secret_fields().to_vec(),
+        None => profile.provider.secret_fields(&profile.settings),
     };
     for f in fields {
         let removed = keystore::delete(&profile.name, f)
@@ -183,7 +231,7 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
     let mut missing = false;
     for profile in profiles {
         out.push_str(&format!("{} ({})\n", profile.name, profile.provider.name()));
-        for &field in profile.provider.secret_fields() {
+        for field in profile.provider.secret_fields(&profile.settings) {
             let presence = credentials::presence(profile, field, keyring_ok);
             let conventional = conventional_env(&profile.name, field);
             let line = match &presence {
@@ -210,6 +258,16 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
                 }
             };
             out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
+        }
+        for m in credentials::material(profile) {
+            let line = match &m.problem {
+                Some(why) => {
+                    missing = true;
+                    format!("{}: {why}", m.source)
+                }
+                None => m.source.clone(),
+            };
+            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", m.name)));
         }
     }
     if name.is_none() {

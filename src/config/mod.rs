@@ -28,6 +28,8 @@ pub struct Profile {
     pub provider: ProviderRef,
     /// What goes on the wire.
     pub settings: Settings,
+    /// Plain http is allowed off loopback (for discovered endpoints too).
+    pub allow_insecure_http: bool,
     pub cache: bool,
     pub ca_file: Option<PathBuf>,
     /// The variables named by the profile's `*_env` keys.

@@ -10,7 +10,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::keys::COMMON_KEYS;
-use super::values::resolve_ca_path;
+use super::values::resolve_path;
 use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_profile_name};
 use crate::endpoint;
 use crate::error::{Failure, Result};
@@ -86,16 +86,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
     Ok(config)
 }
 
-/// The variables a profile's `*_env` keys name, read even from a profile that is broken
-/// otherwise: `exec` withholds them all.
+/// The variables a profile's `*_env` keys name, and an `assertion_source = "env:VAR"`'s,
+/// read even from a profile that is broken otherwise: `exec` withholds them all.
 fn named_variables(body: &Value) -> Vec<String> {
     let DeValue::Table(t) = body.get_ref() else {
         return Vec::new();
     };
     t.iter()
-        .filter(|(k, _)| Field::ALL.iter().any(|f| f.env_key() == k.get_ref()))
-        .filter_map(|(_, v)| match v.get_ref() {
-            DeValue::String(var) => Some(var.to_string()),
+        .filter_map(|(k, v)| match v.get_ref() {
+            DeValue::String(var) if Field::ALL.iter().any(|f| f.env_key() == k.get_ref()) => {
+                Some(var.to_string())
+            }
+            DeValue::String(src) if k.get_ref() == "assertion_source" => {
+                src.strip_prefix("env:").map(str::to_string)
+            }
             _ => None,
         })
         .collect()
@@ -163,6 +167,11 @@ impl Cx<'_> {
             name,
             provider,
             settings,
+            allow_insecure_http: raw
+                .flags
+                .get("allow_insecure_http")
+                .copied()
+                .unwrap_or(false),
             cache: raw.flags.get("cache").copied().unwrap_or(true),
             ca_file: raw.ca_file,
             env_overrides: raw.env_overrides,
@@ -207,15 +216,23 @@ impl Cx<'_> {
                     p.text.insert(spec.name, self.host(key, value, name)?);
                 }
                 KeyKind::EnvName(field) => {
-                    p.env_overrides
-                        .insert(field, self.env_name(key, value, name)?);
+                    let var = self.env_name(key, value, name)?;
+                    // Among the values too, for the provider's checks across keys.
+                    p.text.insert(spec.name, var.clone());
+                    p.env_overrides.insert(field, var);
                 }
                 KeyKind::Bool => {
                     p.flags.insert(spec.name, self.boolean(key, value, name)?);
                 }
                 KeyKind::Path => {
                     let raw = self.string(key, value, Some(name))?;
-                    p.ca_file = Some(resolve_ca_path(config_path, &raw));
+                    let path = resolve_path(config_path, &raw);
+                    if spec.name == "ca_file" {
+                        p.ca_file = Some(path);
+                    } else {
+                        p.text
+                            .insert(spec.name, path.to_string_lossy().into_owned());
+                    }
                 }
                 KeyKind::Params { reserved } => {
                     p.params = self.params(value, name, reserved)?;
@@ -254,7 +271,8 @@ impl Cx<'_> {
     /// `token_url`, else the provider's), the scope, then the provider's own checks.
     fn settings(&self, p: &mut RawProfile, provider: ProviderRef, at: &At) -> Result<Settings> {
         let client_id = p.text.remove("client_id").unwrap_or_default();
-        let token_url = p.text.remove("token_url");
+        // Kept among the values too: a provider's checks may weigh it against its own keys.
+        let token_url = p.text.get("token_url").cloned();
         let mut values = std::mem::take(&mut p.text);
         for spec in provider.keys() {
             if let (Some(d), false) = (spec.default, values.contains_key(spec.name)) {
@@ -265,11 +283,25 @@ impl Cx<'_> {
         let span_of = |key: &str| p.spans.get(key).cloned().unwrap_or(at.header.clone());
         let url = match token_url.or_else(|| provider.default_endpoint(&values)) {
             Some(u) => u,
+            None if provider.keys().iter().any(|k| k.name == "issuer") => {
+                return Err(self.err(
+                    at.header.clone(),
+                    format!(
+                        "profile `{}` is missing required key `token_url` (or `issuer`, to find the token endpoint by discovery)",
+                        at.name
+                    ),
+                ));
+            }
             None => return Err(self.missing(at, "token_url")),
         };
         let allow_insecure_http = p.flags.get("allow_insecure_http").copied().unwrap_or(false);
+        let url_key = if values.get("token_url").is_none() && values.get("issuer").is_some() {
+            "issuer"
+        } else {
+            "token_url"
+        };
         let endpoint = endpoint::parse(&url, allow_insecure_http).map_err(|why| {
-            let f = self.err(span_of("token_url"), format!("profile `{}`: {why}", at.name));
+            let f = self.err(span_of(url_key), format!("profile `{}`: {why}", at.name));
             if why.starts_with("refusing plain http") {
                 f.hint("use https, or set allow_insecure_http = true in the profile if you really mean it")
             } else {

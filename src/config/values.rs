@@ -184,7 +184,7 @@ impl Cx<'_> {
 }
 
 /// `~/x` is under the home directory; a relative path is relative to the config file's directory.
-pub(super) fn resolve_ca_path(config_path: &Path, raw: &str) -> PathBuf {
+pub(super) fn resolve_path(config_path: &Path, raw: &str) -> PathBuf {
     if let Some(rest) = raw.strip_prefix("~/")
         && let Some(home) = dirs::home_dir()
     {

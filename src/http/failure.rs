@@ -26,7 +26,8 @@ impl Client {
 
     pub(super) fn out_of_time(&self, attempts: u32, last: &str) -> Failure {
         Failure::network(format!(
-            "token request to {} timed out ({attempts} attempt{}; last: {last})",
+            "{} to {} timed out ({attempts} attempt{}; last: {last})",
+            self.what,
             self.host,
             if attempts == 1 { "" } else { "s" }
         ))
@@ -210,7 +211,8 @@ impl Client {
                 format!("the token endpoint at {host} redirected; redirects are never followed"),
             )),
             other => AttemptError::Final(Failure::network(format!(
-                "token request to {host} failed: {other}"
+                "{} to {host} failed: {other}",
+                self.what
             ))),
         }
     }

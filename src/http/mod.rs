@@ -1,6 +1,8 @@
-//! The only module that touches the network: one POST of a token request with TLS roots, proxy, redirect
-//! and size limits set, and the retry loop around it (README "Network behaviour"). A plain-http
-//! token URL behind an HTTP proxy goes to the proxy in absolute form instead ([`forward`]).
+//! The only module that touches the network: one request — the POST of a token request, or the
+//! GET of a discovery document or an identity token — with TLS roots (and a client certificate
+//! where the profile has one), proxy, redirect and size limits set, and the retry loop around it
+//! (README "Network behaviour"). A plain-http URL behind an HTTP proxy goes to the proxy in
+//! absolute form instead ([`forward`]).
 
 mod failure;
 mod forward;
@@ -14,12 +16,13 @@ use ureq::Agent;
 use zeroize::Zeroizing;
 
 use crate::config::Profile;
+use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
-use crate::provider::TokenRequest;
+use crate::provider::{Header, TokenRequest};
 use crate::{proxy, retry, time, vlog};
 
 pub use failure::too_large;
-pub use tls::check_ca_file;
+pub use tls::{ClientIdentity, check_ca_file, pem_certs};
 
 /// Token responses larger than this are refused without being read whole.
 pub const MAX_BODY: u64 = 1 << 20;
@@ -58,9 +61,19 @@ struct Via {
     has_credentials: bool,
 }
 
-/// An HTTP client for one profile's token endpoint.
+/// One request: its method, headers and body, and what it is for `-v`.
+struct Outgoing<'a> {
+    method: &'static str,
+    headers: &'a [Header],
+    body: &'a [u8],
+    label: String,
+}
+
+/// An HTTP client for one URL of a profile: its token endpoint, or a URL the request needs first.
 pub struct Client {
     agent: Agent,
+    /// `token request`, `discovery request`…, for messages.
+    what: &'static str,
     url: String,
     host: String,
     /// `host:port` of the token URL.
@@ -71,8 +84,14 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(profile: &Profile) -> Result<Client> {
-        let endpoint = profile.endpoint();
+    /// A client for `endpoint`, with the profile's TLS roots and proxy rules, presenting
+    /// `identity` in the TLS handshake when given.
+    pub fn to(
+        profile: &Profile,
+        endpoint: &Endpoint,
+        what: &'static str,
+        identity: Option<&ClientIdentity>,
+    ) -> Result<Client> {
         let proxy = proxy::select(endpoint, |k| std::env::var(k).ok());
         if let Some(pw) = proxy.as_ref().and_then(|(url, _)| proxy::password(url)) {
             crate::redact::register(&pw);
@@ -109,7 +128,12 @@ impl Client {
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .max_idle_connections(0);
         if endpoint.https {
-            cfg = cfg.tls_config(tls::tls_config(profile)?);
+            cfg = cfg.tls_config(tls::tls_config(profile, identity)?);
+        } else if identity.is_some() {
+            return Err(Failure::config(format!(
+                "tls_client_auth needs https, and {} is plain http",
+                endpoint.url
+            )));
         }
         if let Some(v) = &via {
             vlog!(
@@ -124,6 +148,7 @@ impl Client {
         }
         Ok(Client {
             agent: cfg.build().into(),
+            what,
             url: endpoint.url.clone(),
             host: endpoint.host.clone(),
             host_port: endpoint.host_port(),
@@ -132,12 +157,43 @@ impl Client {
         })
     }
 
-    /// Send `req`, retrying as README "Network behaviour" says, until a final answer or
+    /// POST `req`, retrying as README "Network behaviour" says, until a final answer or
     /// `deadline`. A retryable status that is still failing after the last attempt becomes a
     /// network error whose text ends with `describe(reply)`.
     pub fn send(
         &self,
         req: &TokenRequest,
+        deadline: Instant,
+        describe: &dyn Fn(&Reply) -> String,
+    ) -> Result<Reply> {
+        let out = Outgoing {
+            method: "POST",
+            headers: &req.headers,
+            body: &req.body,
+            label: format!("{} grant", req.grant),
+        };
+        self.exchange(&out, deadline, describe)
+    }
+
+    /// GET the client's URL with `headers`, with the same retries and limits as [`Client::send`].
+    pub fn get(
+        &self,
+        headers: &[Header],
+        deadline: Instant,
+        describe: &dyn Fn(&Reply) -> String,
+    ) -> Result<Reply> {
+        let out = Outgoing {
+            method: "GET",
+            headers,
+            body: &[],
+            label: self.what.to_string(),
+        };
+        self.exchange(&out, deadline, describe)
+    }
+
+    fn exchange(
+        &self,
+        req: &Outgoing,
         deadline: Instant,
         describe: &dyn Fn(&Reply) -> String,
     ) -> Result<Reply> {
@@ -152,9 +208,10 @@ impl Client {
             // `-v`: one line per attempt, what came of it and how long it took.
             let log = |outcome: &dyn Fn(u128) -> String| {
                 vlog!(
-                    "POST {} ({} grant, attempt {attempt}/{}) {}",
+                    "{} {} ({}, attempt {attempt}/{}) {}",
+                    req.method,
                     self.url,
-                    req.grant,
+                    req.label,
                     retry::MAX_ATTEMPTS,
                     outcome(started.elapsed().as_millis())
                 )
@@ -179,8 +236,8 @@ impl Client {
             };
             if attempt >= retry::MAX_ATTEMPTS {
                 let f = Failure::network(format!(
-                    "token request to {} failed after {attempt} attempts: {last}",
-                    self.host
+                    "{} to {} failed after {attempt} attempts: {last}",
+                    self.what, self.host
                 ));
                 return Err(match hint {
                     Some(h) => f.hint(h),
@@ -214,7 +271,8 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             if wait >= left && attempt < retry::MAX_ATTEMPTS {
                 return Err(Failure::network(format!(
-                    "token request to {} failed: {last}; the server asked to retry after {} s, more than the {} s left",
+                    "{} to {} failed: {last}; the server asked to retry after {} s, more than the {} s left",
+                    self.what,
                     self.host,
                     wait.as_secs(),
                     left.as_secs()
@@ -235,26 +293,34 @@ impl Client {
 
     fn attempt(
         &self,
-        req: &TokenRequest,
+        req: &Outgoing,
         remaining: Duration,
         deadline: Instant,
     ) -> std::result::Result<Reply, AttemptError> {
         if let Some(route) = &self.forward {
             return self.attempt_forward(route, req, deadline);
         }
-        let mut builder = self
-            .agent
-            .post(&self.url)
-            .config()
-            .timeout_global(Some(remaining))
-            .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
-            .build();
-        for h in &req.headers {
-            builder = builder.header(h.name, h.value.as_str());
+        fn prepare<B>(
+            builder: ureq::RequestBuilder<B>,
+            req: &Outgoing,
+            remaining: Duration,
+        ) -> ureq::RequestBuilder<B> {
+            let mut builder = builder
+                .config()
+                .timeout_global(Some(remaining))
+                .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
+                .build();
+            for h in req.headers {
+                builder = builder.header(h.name, h.value.as_str());
+            }
+            builder
         }
-        let mut response = builder
-            .send(req.body.as_slice())
-            .map_err(|e| self.classify(e, deadline))?;
+        let sent = if req.method == "GET" {
+            prepare(self.agent.get(&self.url), req, remaining).call()
+        } else {
+            prepare(self.agent.post(&self.url), req, remaining).send(req.body)
+        };
+        let mut response = sent.map_err(|e| self.classify(e, deadline))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let header = |name: &str| {
@@ -281,7 +347,7 @@ impl Client {
     fn attempt_forward(
         &self,
         route: &wire::Route,
-        req: &TokenRequest,
+        req: &Outgoing,
         deadline: Instant,
     ) -> std::result::Result<Reply, AttemptError> {
         let headers: Vec<(&str, &str)> = req
@@ -289,9 +355,10 @@ impl Client {
             .iter()
             .map(|h| (h.name, h.value.as_str()))
             .collect();
-        let head = wire::request_head(route, &headers, USER_AGENT, req.body.len())
+        let length = (req.method == "POST").then_some(req.body.len());
+        let head = wire::request_head(route, req.method, &headers, USER_AGENT, length)
             .map_err(|e| AttemptError::Final(Failure::internal(e)))?;
-        let (head, mut rest) = forward::send(route, &head, &req.body, CONNECT_TIMEOUT, deadline)
+        let (head, mut rest) = forward::send(route, &head, req.body, CONNECT_TIMEOUT, deadline)
             .map_err(|e| self.classify_forward(e, deadline))?;
         if head.status == 407 {
             return Err(AttemptError::Final(self.proxy_auth_failure("the request")));

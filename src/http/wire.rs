@@ -78,9 +78,10 @@ pub fn route(proxy_url: &str, token_url: &str) -> Result<Option<Route>, String> 
 /// close`. A name or value holding CR, LF or NUL is refused: it would split the head.
 pub fn request_head(
     route: &Route,
+    method: &str,
     headers: &[(&str, &str)],
     user_agent: &str,
-    body_len: usize,
+    body_len: Option<usize>,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     let mut lines: Vec<(&str, &str)> = vec![("Host", &route.host_header)];
@@ -94,8 +95,10 @@ pub fn request_head(
     if let Some(auth) = &route.proxy_authorization {
         lines.push(("Proxy-Authorization", auth.as_str()));
     }
-    let length = body_len.to_string();
-    lines.push(("Content-Length", &length));
+    let length = body_len.map(|n| n.to_string());
+    if let Some(length) = &length {
+        lines.push(("Content-Length", length));
+    }
     lines.push(("Connection", "close"));
 
     let splits = |s: &str| s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
@@ -103,7 +106,7 @@ pub fn request_head(
         return Err("the token URL cannot be sent in a request line".to_string());
     }
     let mut out = Zeroizing::new(Vec::with_capacity(512));
-    out.extend_from_slice(format!("POST {} HTTP/1.1\r\n", route.target).as_bytes());
+    out.extend_from_slice(format!("{method} {} HTTP/1.1\r\n", route.target).as_bytes());
     for (name, value) in lines {
         if name.is_empty() || splits(name) || name.contains(':') || splits(value) {
             return Err(format!("header {name:?} cannot be sent"));
@@ -316,7 +319,8 @@ mod tests {
     }
 
     fn head_text(route: &Route, headers: &[(&str, &str)], body_len: usize) -> String {
-        let bytes = request_head(route, headers, "tokfetch/test", body_len).expect("head");
+        let bytes =
+            request_head(route, "POST", headers, "tokfetch/test", Some(body_len)).expect("head");
         String::from_utf8(bytes.to_vec()).expect("utf-8")
     }
 
@@ -401,8 +405,26 @@ mod tests {
             ("X\nB", "v"),
             ("X-A", "a\0b"),
         ] {
-            assert!(request_head(&r, &[bad], "ua", 0).is_err(), "{bad:?}");
+            assert!(
+                request_head(&r, "POST", &[bad], "ua", Some(0)).is_err(),
+                "{bad:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_get_has_no_length() {
+        let r = route_for("http://proxy:3128", "http://idp.test/.well-known/x");
+        let bytes = request_head(&r, "GET", &[], "ua", None).expect("head");
+        let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
+        assert!(
+            text.starts_with("GET http://idp.test/.well-known/x HTTP/1.1\r\n"),
+            "{text}"
+        );
+        assert!(
+            !text.to_ascii_lowercase().contains("content-length"),
+            "{text}"
+        );
     }
 
     #[test]

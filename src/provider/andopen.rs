@@ -6,7 +6,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{
-    Grant, Header, JSON, KeyKind, KeySpec, Provider, Secrets, Settings, TokenRequest, Values,
+    Grant, Header, Inputs, JSON, KeyKind, KeySpec, Provider, Settings, TokenRequest, Values,
 };
 use crate::error::{Failure, Result};
 use crate::secret::Field;
@@ -82,28 +82,28 @@ impl Provider for AndOpen {
         })
     }
 
-    fn secret_fields(&self) -> &'static [Field] {
+    fn fields(&self) -> &'static [Field] {
         &[Field::ClientSecret, Field::ApiKey]
     }
 
-    fn needs(&self, grant: Grant) -> &'static [Field] {
+    fn needs(&self, _settings: &Settings, grant: Grant) -> Vec<Field> {
         match grant {
-            Grant::ClientCredentials => &[Field::ApiKey, Field::ClientSecret],
+            Grant::Primary => vec![Field::ApiKey, Field::ClientSecret],
             // The refresh grant needs no client secret (the provider's documentation).
-            Grant::Refresh(_) => &[Field::ApiKey],
+            Grant::Refresh(_) => vec![Field::ApiKey],
         }
     }
 
-    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
-        let api_key = secrets.get(Field::ApiKey)?;
+    fn build(&self, s: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest> {
+        let api_key = inputs.secret(Field::ApiKey)?;
         let tenant = s.get("tenant").unwrap_or_default();
         let (body, grant_name) = match grant {
-            Grant::ClientCredentials => (
+            Grant::Primary => (
                 serde_json::to_vec(&ClientCredentials {
                     grant_type: "client_credentials",
                     tenant,
                     client_id: &s.client_id,
-                    client_secret: secrets.get(Field::ClientSecret)?.expose(),
+                    client_secret: inputs.secret(Field::ClientSecret)?.expose(),
                 }),
                 "client_credentials",
             ),
@@ -126,6 +126,7 @@ impl Provider for AndOpen {
             ],
             body: Zeroizing::new(body),
             grant: grant_name,
+            sensitive: Vec::new(),
         })
     }
 
@@ -157,7 +158,7 @@ mod tests {
         let p = profile(STAGING);
         let req = build(
             &p,
-            Grant::ClientCredentials,
+            Grant::Primary,
             &[
                 (Field::ClientSecret, "aaa/;&:é\""),
                 (Field::ApiKey, "key-123"),
@@ -193,6 +194,6 @@ mod tests {
     #[test]
     fn api_key_is_required() {
         let p = profile(STAGING);
-        assert!(build(&p, Grant::ClientCredentials, &[(Field::ClientSecret, "x")]).is_err());
+        assert!(build(&p, Grant::Primary, &[(Field::ClientSecret, "x")]).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! with `scope` (the profile's, else the host). Its responses carry `expires_in` as a string
 //! and, in the documented example, a trailing comma (both handled by `oauth::parse_token`).
 
-use super::{Grant, KeyKind, KeySpec, Provider, Secrets, Settings, TokenRequest, Values};
+use super::{Grant, Inputs, KeyKind, KeySpec, Provider, Settings, TokenRequest, Values};
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
@@ -47,15 +47,15 @@ impl Provider for ConfigApi {
         v.get("host").map(str::to_string)
     }
 
-    fn needs(&self, _grant: Grant) -> &'static [Field] {
-        &[Field::ClientSecret]
+    fn needs(&self, _settings: &Settings, _grant: Grant) -> Vec<Field> {
+        vec![Field::ClientSecret]
     }
 
-    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
-        let Grant::ClientCredentials = grant else {
+    fn build(&self, s: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest> {
+        let Grant::Primary = grant else {
             return Err(super::unsupported(self.name(), grant));
         };
-        let secret = secrets.get(Field::ClientSecret)?;
+        let secret = inputs.secret(Field::ClientSecret)?;
         let mut fields = vec![
             ("grant_type", "client_credentials"),
             ("client_id", s.client_id.as_str()),
@@ -68,6 +68,7 @@ impl Provider for ConfigApi {
             headers: super::form_headers(),
             body: oauth::form_body(fields),
             grant: "client_credentials",
+            sensitive: Vec::new(),
         })
     }
 }
@@ -83,12 +84,7 @@ mod tests {
         let p = profile(
             "[profiles.corp]\nprovider = \"configapi\"\nhost = \"example.com\"\nclient_id = \"sheila.thomas\"\n",
         );
-        let req = build(
-            &p,
-            Grant::ClientCredentials,
-            &[(Field::ClientSecret, "qkD wD&=")],
-        )
-        .expect("request");
+        let req = build(&p, Grant::Primary, &[(Field::ClientSecret, "qkD wD&=")]).expect("request");
         assert_eq!(
             p.settings.endpoint.url,
             "https://example.com/configapi/v2/oauth/token"

@@ -15,11 +15,15 @@ mod onepassword;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
+pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
+
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
+use crate::jws::{Alg, SigningKey};
 use crate::secret::{Field, Secret};
 
 /// Every provider, in the order help and messages list them.
@@ -48,14 +52,24 @@ pub trait Provider: Sync {
     fn default_scope(&self, _values: &Values) -> Option<String> {
         None
     }
-    /// The secrets a profile of this provider has.
-    fn secret_fields(&self) -> &'static [Field] {
+    /// Every secret field a profile of this provider may have (`--field` help, messages).
+    fn fields(&self) -> &'static [Field] {
         &[Field::ClientSecret]
     }
-    /// The secrets `grant` needs.
-    fn needs(&self, grant: Grant) -> &'static [Field];
-    /// The token request for `grant`, from the settings and the secrets [`Provider::needs`].
-    fn build(&self, settings: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest>;
+    /// The secret fields this profile has, as configured.
+    fn secret_fields(&self, _settings: &Settings) -> Vec<Field> {
+        self.fields().to_vec()
+    }
+    /// The secrets `build` reads for `grant`.
+    fn needs(&self, settings: &Settings, grant: Grant) -> Vec<Field>;
+    /// What `build` needs besides secret fields (a key file, an identity token, the token
+    /// endpoint from discovery…): the flow gathers these, with I/O, before it calls `build`.
+    fn inputs(&self, _settings: &Settings, _grant: Grant) -> Vec<Input> {
+        Vec::new()
+    }
+    /// The token request for `grant`, from the settings and what [`Provider::needs`] and
+    /// [`Provider::inputs`] asked for. Pure: time and randomness come in `inputs` too.
+    fn build(&self, settings: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest>;
     /// Headers every API call needs besides `Authorization` (`-o curl`), and the secret each
     /// carries.
     fn header_fields(&self) -> &'static [(&'static str, Field)] {
@@ -220,19 +234,72 @@ impl Values {
 /// Which grant to perform.
 #[derive(Debug, Clone, Copy)]
 pub enum Grant<'a> {
-    ClientCredentials,
+    /// The profile's own grant: client credentials, or what its settings say (oauth2's
+    /// `grant = "token_exchange"`).
+    Primary,
     /// RFC 6749 §6, with a refresh token kept from an earlier response.
     Refresh(&'a str),
 }
 
-/// The secrets read for a request.
-pub struct Secrets<'a>(pub &'a BTreeMap<Field, Secret>);
+/// Where a private key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFrom {
+    /// A PEM file, which must be private to its owner.
+    File(PathBuf),
+    /// A secret field holding the PEM text (README "Secrets").
+    Field(Field),
+}
 
-impl<'a> Secrets<'a> {
-    fn get(&self, field: Field) -> Result<&'a Secret> {
-        self.0.get(&field).ok_or_else(|| {
+/// Something a request needs besides secret fields. The flow (`gather`) reads or fetches it
+/// before `build`; providers only say what they need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// The token endpoint, from the issuer's metadata.
+    Discovery(Discovery),
+    /// A private key that signs JWS, with the algorithm it must fit when the profile names one.
+    SigningKey { from: KeyFrom, alg: Option<Alg> },
+    /// The `x5t#S256` and `x5t` thumbprints of the leaf certificate in this PEM file.
+    Thumbprints(PathBuf),
+    /// A client certificate chain (PEM, leaf first) and its key, for the TLS handshake.
+    ClientCertificate { chain: PathBuf, key: KeyFrom },
+    /// An identity token issued to this job or workload, from outside.
+    IdentityToken(TokenSource),
+}
+
+/// What `build` gets: the secrets and inputs it asked for, the time, and fresh random bytes.
+pub struct Inputs<'a> {
+    pub secrets: &'a BTreeMap<Field, Secret>,
+    pub signing_key: Option<&'a SigningKey>,
+    /// `x5t#S256` and `x5t`.
+    pub thumbprints: Option<&'a (String, String)>,
+    pub identity_token: Option<&'a Secret>,
+    /// Unix seconds.
+    pub now: u64,
+    /// For a JWT's `jti` (RFC 7519 §4.1.7): fresh for every request.
+    pub nonce: [u8; 16],
+}
+
+impl<'a> Inputs<'a> {
+    /// Only these secrets (providers that need nothing else).
+    pub fn secrets(secrets: &'a BTreeMap<Field, Secret>, now: u64, nonce: [u8; 16]) -> Self {
+        Inputs {
+            secrets,
+            signing_key: None,
+            thumbprints: None,
+            identity_token: None,
+            now,
+            nonce,
+        }
+    }
+
+    pub(crate) fn secret(&self, field: Field) -> Result<&'a Secret> {
+        self.secrets.get(&field).ok_or_else(|| {
             Failure::internal(format!("{} was not read before the request", field.name()))
         })
+    }
+
+    pub(crate) fn missing(what: &str) -> Failure {
+        Failure::internal(format!("{what} was not gathered before the request"))
     }
 }
 
@@ -244,7 +311,7 @@ pub struct Header {
 }
 
 impl Header {
-    fn new(name: &'static str, value: impl Into<String>) -> Self {
+    pub fn new(name: &'static str, value: impl Into<String>) -> Self {
         Header {
             name,
             value: Zeroizing::new(value.into()),
@@ -257,8 +324,11 @@ impl Header {
 pub struct TokenRequest {
     pub headers: Vec<Header>,
     pub body: Zeroizing<Vec<u8>>,
-    /// `client_credentials` or `refresh_token`, for `-v`.
+    /// `client_credentials`, `refresh_token` or `token_exchange`, for `-v`.
     pub grant: &'static str,
+    /// Values in the request that are credentials of their own (a signed client assertion):
+    /// the flow registers them with the redactor.
+    pub sensitive: Vec<Zeroizing<String>>,
 }
 
 impl TokenRequest {
@@ -291,7 +361,7 @@ pub(crate) mod testing {
     use std::collections::BTreeMap;
     use std::path::Path;
 
-    use super::{Grant, Secrets, TokenRequest};
+    use super::{Grant, Inputs, TokenRequest};
     use crate::config::{self, Profile};
     use crate::secret::{Field, Secret};
 
@@ -315,9 +385,11 @@ pub(crate) mod testing {
             .iter()
             .map(|(f, s)| (*f, Secret::new(s.to_string())))
             .collect();
-        profile
-            .provider
-            .build(&profile.settings, grant, &Secrets(&map))
+        profile.provider.build(
+            &profile.settings,
+            grant,
+            &Inputs::secrets(&map, 1_700_000_000, [7; 16]),
+        )
     }
 
     pub fn body(req: &TokenRequest) -> String {

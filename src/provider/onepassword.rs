@@ -2,7 +2,7 @@
 //! provider's own `curl --user` example sends), a form body, and `scope=openid` only when the
 //! profile asks for it. Regional endpoints; 900 s tokens; no refresh tokens.
 
-use super::{Grant, KeyKind, KeySpec, Problem, Provider, Secrets, Settings, TokenRequest, Values};
+use super::{Grant, Inputs, KeyKind, KeySpec, Problem, Provider, Settings, TokenRequest, Values};
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
@@ -53,15 +53,15 @@ impl Provider for OnePassword {
         ))
     }
 
-    fn needs(&self, _grant: Grant) -> &'static [Field] {
-        &[Field::ClientSecret]
+    fn needs(&self, _settings: &Settings, _grant: Grant) -> Vec<Field> {
+        vec![Field::ClientSecret]
     }
 
-    fn build(&self, s: &Settings, grant: Grant, secrets: &Secrets) -> Result<TokenRequest> {
-        let Grant::ClientCredentials = grant else {
+    fn build(&self, s: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest> {
+        let Grant::Primary = grant else {
             return Err(super::unsupported(self.name(), grant));
         };
-        let secret = secrets.get(Field::ClientSecret)?;
+        let secret = inputs.secret(Field::ClientSecret)?;
         let mut fields = vec![("grant_type", "client_credentials")];
         if let Some(scope) = &s.scope {
             fields.push(("scope", scope));
@@ -75,6 +75,7 @@ impl Provider for OnePassword {
             headers,
             body: oauth::form_body(fields),
             grant: "client_credentials",
+            sensitive: Vec::new(),
         })
     }
 }
@@ -101,12 +102,7 @@ mod tests {
         let p = profile(
             "[profiles.op]\nprovider = \"onepassword\"\nregion = \"ca\"\nclient_id = \"op-id\"\n",
         );
-        let req = build(
-            &p,
-            Grant::ClientCredentials,
-            &[(Field::ClientSecret, "aaa/;&:é")],
-        )
-        .expect("request");
+        let req = build(&p, Grant::Primary, &[(Field::ClientSecret, "aaa/;&:é")]).expect("request");
         assert_eq!(
             p.settings.endpoint.url,
             "https://api.1password.ca/v1beta1/users/oauth2/token"
@@ -127,8 +123,7 @@ mod tests {
         let p = profile(
             "[profiles.op]\nprovider = \"onepassword\"\nclient_id = \"op-id\"\nscope = \"openid\"\n",
         );
-        let req =
-            build(&p, Grant::ClientCredentials, &[(Field::ClientSecret, "x")]).expect("request");
+        let req = build(&p, Grant::Primary, &[(Field::ClientSecret, "x")]).expect("request");
         assert_eq!(body(&req), "grant_type=client_credentials&scope=openid");
     }
 }

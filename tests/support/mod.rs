@@ -3,6 +3,8 @@
 //! binary prints.
 #![allow(dead_code)]
 
+pub mod federation;
+pub mod jwt;
 pub mod providers;
 pub mod proxy;
 pub mod server;
@@ -22,13 +24,32 @@ pub const OTHER_SECRET: &str = "cs-Other-Secret-4242";
 /// Everything that encodes differently in each form: `@`, space, `+`, `%`, `"`, `\`, `/`,
 /// non-ASCII, and a character outside the Basic Multilingual Plane.
 pub const LEAKY_SECRET: &str = "p@ss w0rd+%\"é\\/😀z";
+/// The bearer token GitHub Actions gives a job for its ID-token requests.
+pub const GH_REQUEST_TOKEN: &str = "ghs-IdTokenRequest-7f3a9c1e5b";
+/// Identity tokens handed to tokfetch through a variable or a file.
+pub const SUBJECT_TOKEN: &str =
+    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdWJqZWN0In0.c3ViamVjdC1zaWduYXR1cmU";
+pub const OTHER_SUBJECT_TOKEN: &str =
+    "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvdGhlciJ9.b3RoZXItc2lnbmF0dXJl";
 pub const ALL_SECRETS: &[&str] = &[
     CLIENT_SECRET,
     AWKWARD_SECRET,
     API_KEY,
     OTHER_SECRET,
     LEAKY_SECRET,
+    GH_REQUEST_TOKEN,
+    SUBJECT_TOKEN,
+    OTHER_SUBJECT_TOKEN,
 ];
+
+/// Every value no output may show: [`ALL_SECRETS`], every test private key, and each base64
+/// line of those keys.
+pub fn all_secrets() -> Vec<String> {
+    let mut out: Vec<String> = ALL_SECRETS.iter().map(|s| s.to_string()).collect();
+    out.extend(jwt::ALL_KEYS.iter().map(|k| k.to_string()));
+    out.extend(jwt::key_lines());
+    out
+}
 
 pub const CLIENT_ID: &str = "client.id-1";
 pub const TENANT: &str = "acme";
@@ -302,14 +323,14 @@ impl Out {
     }
 
     pub fn assert_no_secrets(&self) {
-        for s in ALL_SECRETS {
-            for form in encodings(s) {
-                assert!(
-                    !self.stdout.contains(&form) && !self.stderr.contains(&form),
-                    "a secret leaked into the output of {:?} as {form:?}:\n{self}",
-                    self.args
-                );
-            }
+        static FORMS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let forms = FORMS.get_or_init(|| all_secrets().iter().flat_map(|s| encodings(s)).collect());
+        for form in forms {
+            assert!(
+                !self.stdout.contains(form.as_str()) && !self.stderr.contains(form.as_str()),
+                "a secret leaked into the output of {:?} as {form:?}:\n{self}",
+                self.args
+            );
         }
     }
 

@@ -192,7 +192,7 @@ impl Drop for Server {
 pub fn serve<S: Read + Write + Closable>(
     mut stream: S,
     requests: &Mutex<Vec<Request>>,
-    handler: &Handler,
+    handler: &dyn Fn(&Request) -> Action,
 ) {
     let req = {
         let mut reader = BufReader::new(&mut stream);

@@ -9,7 +9,6 @@ use crate::cache::Cache;
 use crate::config::{self, Config, Profile};
 use crate::credentials::{self, FromEnv, Presence};
 use crate::error::Failure;
-use crate::provider::Grant;
 use crate::{http, keystore, proxy};
 
 /// How long the keyring may take to answer (README "doctor").
@@ -106,12 +105,12 @@ pub fn profile<'c>(
 /// is asked once, within [`KEYRING_WAIT`]: unreachable is only a warning when every secret
 /// comes from the environment.
 pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
-    let fields = profile.provider.needs(Grant::ClientCredentials);
+    let fields = profile.provider.secret_fields(&profile.settings);
     let all_from_env = fields
         .iter()
         .all(|&f| matches!(credentials::from_env(profile, f), FromEnv::Found(..)));
     let keyring = keystore::probe_within(KEYRING_WAIT);
-    for &field in fields {
+    for field in fields {
         let name = field.name();
         let check = match credentials::presence(profile, field, keyring.is_ok()) {
             Presence::Found(source) => Check::ok("secret", format!("{name}: from {source}")),
@@ -140,6 +139,17 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                     .hint(format!("or, on CI, set {var}")),
                 )
             }
+        };
+        report.add(check)?;
+    }
+    // Key and certificate files, and where an identity token comes from.
+    for m in credentials::material(profile) {
+        let check = match m.problem {
+            None => Check::ok("secret", format!("{}: {}", m.name, m.source)),
+            Some(why) => Check::fail(
+                "secret",
+                Failure::credentials(format!("{}: {}: {why}", m.name, m.source)),
+            ),
         };
         report.add(check)?;
     }

@@ -128,11 +128,24 @@ fn clock(date: Option<u64>, now: u64) -> Check {
     }
 }
 
-/// The discovery document, for a profile that names an `issuer` (README "Configuration
-/// reference"). Profiles have no issuer yet, so there is nothing to check; this is where the
-/// check goes when they do.
-pub fn discovery(_report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
-    let _issuer: Option<&str> = profile.settings.get("issuer");
+/// The discovery document, for a profile that names an `issuer` (README "Discovery"): fetched
+/// (or taken from the cache, as a fetch would), its issuer and method checked, the token
+/// endpoint it names.
+pub fn discovery(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let check = match crate::gather::discovered_endpoint(profile, deadline) {
+        Ok(None) => return Ok(()),
+        Ok(Some(endpoint)) => Check::ok(
+            "discovery",
+            format!(
+                "{} names the token endpoint {}",
+                profile.endpoint().url,
+                endpoint.url
+            ),
+        ),
+        Err(f) => Check::fail("discovery", f),
+    };
+    report.add(check)?;
     Ok(())
 }
 

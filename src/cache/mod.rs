@@ -1,9 +1,13 @@
 //! The token cache (README "Caching"): one private JSON file per profile, written atomically, keyed by the
-//! profile's identity, and a per-profile lock so parallel cold calls make one request.
+//! profile's identity, and a per-profile lock so parallel cold calls make one request. Beside
+//! the tokens, discovery documents (README "Discovery"), one per issuer, kept for 24 hours
+//! ([`discovery`]).
 //!
 //! Reading a cache entry touches nothing but this directory: no secret, no keyring, no socket.
 //! Every problem with a cache file (corrupt, foreign, wrong owner, unreadable) means "no entry";
 //! a directory that cannot be written means "no caching". Neither is ever fatal.
+
+mod discovery;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -17,6 +21,7 @@ use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::oauth;
 use crate::vlog;
+use discovery::DISCOVERY_SUFFIX;
 
 const FORMAT: &str = "tokfetch-token-cache";
 const VERSION: u32 = 1;
@@ -110,6 +115,13 @@ impl Drop for OnDisk {
             r.zeroize();
         }
     }
+}
+
+/// What [`Cache::clear`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Cleared {
+    pub tokens: usize,
+    pub documents: usize,
 }
 
 /// The cache directory.
@@ -248,7 +260,6 @@ impl Cache {
 
     /// Write the entry atomically (temp file + rename), file mode 0600, directory 0700.
     pub fn store(&self, profile: &str, identity: &Identity, entry: &Entry) -> io::Result<()> {
-        self.ensure_dir()?;
         let disk = OnDisk {
             format: FORMAT.to_string(),
             version: VERSION,
@@ -264,8 +275,18 @@ impl Cache {
             // Never write what the reader would refuse: that would re-fetch on every call.
             return Err(io::Error::other("the token is too large to cache"));
         }
+        self.write_atomically(&self.file(profile), &json)
+    }
+
+    /// Replace `path` (in the cache directory) with `bytes`: a private temp file, then a rename.
+    fn write_atomically(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.ensure_dir()?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = self.dir.join(format!(
-            ".{profile}{SUFFIX}.{}.{}.tmp",
+            ".{name}.{}.{}.tmp",
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -274,8 +295,8 @@ impl Cache {
         ));
         let result = (|| {
             let mut f = private_options().write(true).create_new(true).open(&tmp)?;
-            f.write_all(&json)?;
-            fs::rename(&tmp, self.file(profile))
+            f.write_all(bytes)?;
+            fs::rename(&tmp, path)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -364,23 +385,29 @@ impl Cache {
         }
     }
 
-    /// Forget every cached token in the directory; returns how many were removed.
+    /// Forget every cached token and discovery document in the directory.
     /// Lock files stay: removing one another process holds would break mutual exclusion.
-    pub fn clear(&self) -> io::Result<usize> {
+    pub fn clear(&self) -> io::Result<Cleared> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Cleared::default()),
             Err(e) => return Err(e),
         };
-        let mut n = 0;
+        let mut n = Cleared::default();
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.ends_with(SUFFIX) && !name.starts_with('.') {
+            let ours = |suffix: &str| name.ends_with(suffix) && !name.starts_with('.');
+            if ours(SUFFIX) {
                 fs::remove_file(entry.path())?;
-                n += 1;
-            } else if name.ends_with(".tmp") && name.contains(SUFFIX) {
+                n.tokens += 1;
+            } else if ours(DISCOVERY_SUFFIX) {
+                fs::remove_file(entry.path())?;
+                n.documents += 1;
+            } else if name.ends_with(".tmp")
+                && (name.contains(SUFFIX) || name.contains(DISCOVERY_SUFFIX))
+            {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -517,7 +544,16 @@ mod tests {
             .expect("lock")
             .expect("lock file");
         fs::write(tmp.path().join("unrelated.json"), b"{}").expect("write");
-        assert_eq!(cache.clear().expect("clear"), 2);
+        cache
+            .store_metadata(&discovery::tests::metadata(), 1000)
+            .expect("store");
+        assert_eq!(
+            cache.clear().expect("clear"),
+            Cleared {
+                tokens: 2,
+                documents: 1
+            }
+        );
         assert!(tmp.path().join("a.lock").exists());
         assert!(tmp.path().join("unrelated.json").exists());
         assert!(!cache.remove("a").expect("remove"));

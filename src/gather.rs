@@ -1,0 +1,320 @@
+//! What a token request needs besides secret fields, gathered before it is built (README
+//! "Client authentication without shared secrets"): private keys from files or the secret
+//! field, certificate chains, identity tokens from a CI platform, a variable or a file, and the
+//! token endpoint from the issuer's discovery document (kept 24 h in the cache). The provider
+//! says what it needs ([`Provider::inputs`]); this module does the I/O, registers everything
+//! secret with the redactor as it is read, and names the source of anything that is wrong with
+//! it — never its content. A cache hit never comes here.
+//!
+//! [`Provider::inputs`]: crate::provider::Provider::inputs
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+use zeroize::Zeroizing;
+
+use crate::cache::Cache;
+use crate::config::Profile;
+use crate::credentials::Credentials;
+use crate::endpoint::{self, Endpoint};
+use crate::error::{Failure, Result};
+use crate::http::{Client, ClientIdentity, Reply};
+use crate::jws::{self, Alg, KeyDer, SigningKey};
+use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
+use crate::secret::Secret;
+use crate::{redact, response, time, vlog};
+
+/// Files tokfetch reads keys, certificates and tokens from are small; a bigger one is a mistake.
+const MAX_FILE: u64 = 1 << 20;
+
+/// What was gathered for one request.
+#[derive(Default)]
+pub struct Gathered {
+    pub signing_key: Option<SigningKey>,
+    pub thumbprints: Option<(String, String)>,
+    pub client_identity: Option<ClientIdentity>,
+    pub identity_token: Option<Secret>,
+    /// The token endpoint, when discovery found it.
+    pub endpoint: Option<Endpoint>,
+}
+
+/// Gather every input `grant` needs for `profile`.
+pub fn gather(
+    profile: &Profile,
+    grant: Grant,
+    credentials: &mut Credentials,
+    deadline: Instant,
+) -> Result<Gathered> {
+    let mut g = Gathered::default();
+    for input in profile.provider.inputs(&profile.settings, grant) {
+        match input {
+            Input::SigningKey { from, alg } => {
+                g.signing_key = Some(signing_key(&from, alg, credentials)?);
+            }
+            Input::Thumbprints(path) => {
+                let pem = read_file(&path, "client_cert_file", false)?;
+                let chain = crate::http::pem_certs(&pem).map_err(|why| {
+                    Failure::credentials(format!("client_cert_file {} {why}", path.display()))
+                })?;
+                g.thumbprints = chain.first().map(|leaf| jws::thumbprints(leaf.der()));
+            }
+            Input::ClientCertificate { chain, key } => {
+                let (der, source) = private_key(&key, credentials)?;
+                let pem = read_file(&chain, "client_cert_file", false)?;
+                g.client_identity = Some(ClientIdentity::new(&pem, &chain, &der, &source)?);
+                vlog!(
+                    "client certificate from {}, key from {source}",
+                    chain.display()
+                );
+            }
+            Input::IdentityToken(source) => {
+                g.identity_token = Some(identity_token(profile, &source, deadline)?);
+            }
+            Input::Discovery(d) => g.endpoint = Some(discover(profile, &d, deadline)?),
+        }
+    }
+    Ok(g)
+}
+
+/// The token endpoint the profile's issuer names, when it has one (`doctor`).
+pub fn discovered_endpoint(profile: &Profile, deadline: Instant) -> Result<Option<Endpoint>> {
+    let inputs = profile.provider.inputs(&profile.settings, Grant::Primary);
+    for input in inputs {
+        if let Input::Discovery(d) = input {
+            return discover(profile, &d, deadline).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// A key that signs JWS, checked to fit the algorithm the profile names.
+fn signing_key(
+    from: &KeyFrom,
+    alg: Option<Alg>,
+    credentials: &mut Credentials,
+) -> Result<SigningKey> {
+    let (der, source) = private_key(from, credentials)?;
+    let key = SigningKey::from_der(&der).map_err(|e| unusable_key(&source, &e.0))?;
+    if let Some(alg) = alg.filter(|a| !key.fits(*a)) {
+        return Err(unusable_key(
+            &source,
+            &format!(
+                "this {} key cannot sign {} (signing_alg = \"{}\"); it signs {}",
+                key.kind(),
+                alg.name(),
+                alg.name(),
+                key.default_alg().name()
+            ),
+        ));
+    }
+    vlog!("signing with the {} key from {source}", key.kind());
+    Ok(key)
+}
+
+fn unusable_key(source: &str, why: &str) -> Failure {
+    Failure::credentials(format!(
+        "the private key from {source} cannot be used: {why}"
+    ))
+}
+
+/// The DER of a PEM private key, and where it came from (for messages).
+fn private_key(from: &KeyFrom, credentials: &mut Credentials) -> Result<(KeyDer, String)> {
+    let (pem, source) = match from {
+        KeyFrom::File(path) => {
+            let pem = read_file(path, "private_key_file", true)?;
+            let pem = Zeroizing::new(String::from_utf8_lossy(&pem).into_owned());
+            redact::register_pem(&pem);
+            (pem, format!("private_key_file {}", path.display()))
+        }
+        KeyFrom::Field(field) => {
+            let pem = Zeroizing::new(credentials.get(*field)?.expose().to_string());
+            let source = credentials
+                .source(*field)
+                .map_or_else(String::new, |s| format!(" ({s})"));
+            (pem, format!("{}{source}", field.name()))
+        }
+    };
+    let der = jws::private_key_der(pem.as_bytes()).map_err(|e| unusable_key(&source, &e.0))?;
+    Ok((der, source))
+}
+
+/// A file's bytes; `private` files (keys) must be readable by their owner only. Symbolic links
+/// are followed (Kubernetes mounts secrets through them); the checks are on the file itself.
+fn read_file(path: &Path, what: &str, private: bool) -> Result<Zeroizing<Vec<u8>>> {
+    let shown = path.display();
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return Err(Failure::credentials(format!(
+            "{what} {shown} is not a regular file of at most 1 MiB"
+        )));
+    }
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::MetadataExt;
+        if meta.mode() & 0o077 != 0 {
+            return Err(Failure::credentials(format!(
+                "{what} {shown} is readable by others (mode {:o}); a private key must be private to its owner",
+                meta.mode() & 0o777
+            ))
+            .hint(format!("chmod 600 {shown}")));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
+    f.read_to_end(&mut buf)
+        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
+    Ok(buf)
+}
+
+/// An identity token from its source, read now (tokens rotate), registered with the redactor.
+fn identity_token(profile: &Profile, source: &TokenSource, deadline: Instant) -> Result<Secret> {
+    let token = match source {
+        TokenSource::Env(var) => match std::env::var_os(var) {
+            None => {
+                return Err(Failure::credentials(format!(
+                    "no identity token: ${var} is not set (assertion_source = \"env:{var}\")"
+                ))
+                .hint(format!(
+                    "on GitLab CI, declare it in the job: id_tokens: {{ {var}: {{ aud: \"…\" }} }}"
+                )));
+            }
+            Some(v) => Zeroizing::new(v.to_string_lossy().trim().to_string()),
+        },
+        TokenSource::File(path) => {
+            let bytes = read_file(path, "the identity token file", false).map_err(|f| {
+                f.hint("on Kubernetes: is the projected service-account token volume mounted at that path?")
+            })?;
+            Zeroizing::new(String::from_utf8_lossy(&bytes).trim().to_string())
+        }
+        TokenSource::GitHubActions { audience } => github_token(profile, audience, deadline)?,
+    };
+    if token.is_empty() {
+        return Err(Failure::credentials(format!(
+            "no identity token: {} is empty",
+            source.describe()
+        )));
+    }
+    redact::register(&token);
+    if let Some(jwt) = crate::jwt::decode(&token) {
+        let claim = |k: &str| jwt.claims.get(k).map(|v| v.to_string()).unwrap_or_default();
+        vlog!(
+            "identity token from {}: iss {}, sub {}, aud {}",
+            source.describe(),
+            claim("iss"),
+            claim("sub"),
+            claim("aud")
+        );
+    }
+    Ok(Secret::new(token.to_string()))
+}
+
+/// The job's ID token from GitHub Actions' token service.
+fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<Zeroizing<String>> {
+    let (url, bearer) = TokenSource::github_request(audience, &|v| std::env::var(v).ok())?;
+    redact::register(&bearer);
+    let target = endpoint::parse(&url, profile.allow_insecure_http).map_err(|why| {
+        Failure::credentials(format!(
+            "$ACTIONS_ID_TOKEN_REQUEST_URL cannot be used: {why}"
+        ))
+    })?;
+    let headers = [
+        Header::new("Authorization", format!("Bearer {}", bearer.as_str())),
+        Header::new("Accept", "application/json"),
+    ];
+    let what = "GitHub Actions ID-token request";
+    let reply =
+        Client::to(profile, &target, what, None)?.get(&headers, deadline, &response::describe)?;
+    match reply.status {
+        200 => TokenSource::github_value(&reply.body).ok_or_else(|| {
+            Failure::unusable(format!(
+                "the GitHub Actions ID-token service at {} answered 200 without a token",
+                target.host
+            ))
+        }),
+        status => Err(not_ok(&reply, what, &target)
+            .hint(if (400..500).contains(&status) {
+                "the workflow (or job) needs `permissions: id-token: write`; a token older than the job may have expired"
+            } else {
+                "GitHub's token service did not answer as expected; try again"
+            })),
+    }
+}
+
+/// A reply other than 200 to a GET: a redirect (never followed) or another 2xx is exit 7, a
+/// final 4xx exit 5, as for token requests.
+fn not_ok(reply: &Reply, what: &str, target: &Endpoint) -> Failure {
+    let text = format!(
+        "{what} to {} answered {}",
+        target.host,
+        response::describe(reply)
+    );
+    match reply.status {
+        300..=399 => Failure::unusable(format!("{text}; redirects are never followed")),
+        400..=499 => Failure::rejected(text),
+        _ => Failure::unusable(text),
+    }
+}
+
+/// The token endpoint of the issuer: from the cached document when it is less than a day old,
+/// else from the OpenID Connect document, else from the RFC 8414 one.
+fn discover(profile: &Profile, d: &Discovery, deadline: Instant) -> Result<Endpoint> {
+    let cache = Cache::open();
+    let now = time::now_unix();
+    let cached = cache.as_ref().and_then(|c| c.load_metadata(&d.issuer, now));
+    let metadata = match cached {
+        Some((m, age)) => {
+            vlog!(
+                "discovery: using the document of {} fetched {age} s ago",
+                d.issuer
+            );
+            m
+        }
+        None => {
+            let m = fetch_metadata(profile, d, deadline)?;
+            if let Some(c) = &cache
+                && let Err(e) = c.store_metadata(&m, now)
+            {
+                vlog!(
+                    "discovery: cannot keep the document in {}: {e}",
+                    c.dir().display()
+                );
+            }
+            m
+        }
+    };
+    let endpoint = d.token_endpoint(&metadata, profile.allow_insecure_http)?;
+    vlog!("discovery: token endpoint {}", endpoint.url);
+    Ok(endpoint)
+}
+
+fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result<Metadata> {
+    let urls = d.urls();
+    let headers = [Header::new("Accept", "application/json")];
+    for url in &urls {
+        let target = endpoint::parse(url, profile.allow_insecure_http)
+            .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
+        let what = "discovery request";
+        let reply = Client::to(profile, &target, what, None)?.get(
+            &headers,
+            deadline,
+            &response::describe,
+        )?;
+        match reply.status {
+            200 if reply.body_too_large => return Err(crate::http::too_large()),
+            200 => return d.read(url, &reply.body),
+            404 | 410 => vlog!("discovery: {url} answered HTTP {}", reply.status),
+            _ => return Err(not_ok(&reply, what, &target)),
+        }
+    }
+    Err(Failure::config(format!(
+        "no discovery document for issuer {}: both {} and {} answered not found",
+        d.issuer, urls[0], urls[1]
+    ))
+    .hint("check issuer, or set token_url instead"))
+}

@@ -1,0 +1,137 @@
+//! Client authentication at the token endpoint, one `auth_method` at a time: HTTP Basic (RFC
+//! 6749 §2.3.1), the secret in the body, signed JWT assertions (RFC 7523 §2.2, OpenID Connect
+//! Core §9: `client_secret_jwt`, `private_key_jwt`), an identity token from outside as the
+//! assertion (`federated`), or only the `client_id` (`tls_client_auth`, RFC 8705 §2, where the
+//! certificate is in the handshake; `none`).
+
+use serde_json::{Map, Value, json};
+use zeroize::Zeroizing;
+
+use crate::error::{Failure, Result};
+use crate::jws::{self, Alg, Signer};
+use crate::oauth;
+use crate::provider::{Header, Inputs, Settings};
+use crate::secret::Field;
+
+/// RFC 7523 §2.2.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How long a signed assertion is valid (README "Client authentication without shared
+/// secrets"): enough for a slow round trip, short enough to be useless when it leaks.
+pub const ASSERTION_LIFETIME: u64 = 300;
+
+/// What client authentication adds to a request.
+#[derive(Default)]
+pub(super) struct ClientAuth {
+    pub headers: Vec<Header>,
+    pub fields: Vec<(&'static str, Zeroizing<String>)>,
+    /// The signed assertion: a credential of its own until it expires.
+    pub sensitive: Vec<Zeroizing<String>>,
+}
+
+impl ClientAuth {
+    fn field(&mut self, name: &'static str, value: &str) {
+        self.fields.push((name, Zeroizing::new(value.to_string())));
+    }
+
+    fn assertion(&mut self, s: &Settings, assertion: Zeroizing<String>) {
+        self.field("client_assertion_type", JWT_BEARER);
+        self.field("client_assertion", &assertion);
+        self.field("client_id", &s.client_id);
+    }
+}
+
+pub(super) fn method(s: &Settings) -> &str {
+    s.get("auth_method").unwrap_or("basic")
+}
+
+/// The client authentication of the profile's `auth_method`.
+pub(super) fn authenticate(s: &Settings, inputs: &Inputs) -> Result<ClientAuth> {
+    let mut auth = ClientAuth::default();
+    match method(s) {
+        "post" => {
+            auth.field("client_id", &s.client_id);
+            auth.field(
+                "client_secret",
+                inputs.secret(Field::ClientSecret)?.expose(),
+            );
+        }
+        "client_secret_jwt" => {
+            let secret = inputs.secret(Field::ClientSecret)?;
+            let jwt = sign(s, inputs, &Signer::Hs256(secret.expose().as_bytes()))?;
+            auth.sensitive.push(jwt.clone());
+            auth.assertion(s, jwt);
+        }
+        "private_key_jwt" => {
+            let key = inputs
+                .signing_key
+                .ok_or_else(|| crate::provider::Inputs::missing("the private key"))?;
+            let alg = match s.get("signing_alg") {
+                Some(name) => Alg::named(name).ok_or_else(|| {
+                    Failure::internal(format!("signing_alg {name} passed the config check"))
+                })?,
+                None => key.default_alg(),
+            };
+            let jwt = sign(s, inputs, &Signer::Key(key, alg))?;
+            auth.sensitive.push(jwt.clone());
+            auth.assertion(s, jwt);
+        }
+        "federated" => {
+            let token = inputs
+                .identity_token
+                .ok_or_else(|| crate::provider::Inputs::missing("the identity token"))?;
+            auth.assertion(s, Zeroizing::new(token.expose().to_string()));
+        }
+        "tls_client_auth" | "none" => auth.field("client_id", &s.client_id),
+        method => auth.headers.push(Header {
+            name: "Authorization",
+            value: oauth::basic_auth(
+                &s.client_id,
+                inputs.secret(Field::ClientSecret)?.expose(),
+                method != "basic-unencoded",
+            ),
+        }),
+    }
+    Ok(auth)
+}
+
+/// A client assertion for this profile, signed by `signer`.
+fn sign(s: &Settings, inputs: &Inputs, signer: &Signer) -> Result<Zeroizing<String>> {
+    let audience = s.get("assertion_audience").unwrap_or(&s.endpoint.url);
+    let claims = claims(&s.client_id, audience, inputs.now, &inputs.nonce);
+    let header = header(s.get("key_id"), inputs.thumbprints);
+    jws::sign(&header, &claims, signer)
+        .map_err(|e| Failure::credentials(format!("cannot sign the client assertion: {e}")))
+}
+
+/// RFC 7523 §3: the client is issuer and subject; the audience is the token endpoint unless
+/// the profile says otherwise; a fresh `jti` every time, so that a server refusing replays
+/// (OpenID Connect Core §9) accepts each request.
+pub(super) fn claims(client_id: &str, audience: &str, now: u64, nonce: &[u8; 16]) -> Value {
+    json!({
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ASSERTION_LIFETIME,
+        "jti": jws::b64url(nonce),
+    })
+}
+
+/// `typ`, then `kid` when the profile names the key and the certificate's thumbprints when it
+/// has one (Entra ID identifies certificate credentials by `x5t`).
+pub(super) fn header(
+    key_id: Option<&str>,
+    thumbprints: Option<&(String, String)>,
+) -> Map<String, Value> {
+    let mut h = Map::new();
+    h.insert("typ".into(), "JWT".into());
+    if let Some(kid) = key_id {
+        h.insert("kid".into(), kid.into());
+    }
+    if let Some((s256, s1)) = thumbprints {
+        h.insert("x5t#S256".into(), s256.as_str().into());
+        h.insert("x5t".into(), s1.as_str().into());
+    }
+    h
+}

@@ -1,0 +1,255 @@
+//! The rules across oauth2 keys (README "Configuration reference"): each refusal names the key
+//! whose line is shown, so a profile that cannot work is exit 3 before anything is sent.
+
+use super::keys::TOKEN_EXCHANGE;
+use super::sources::TokenSource;
+use crate::provider::{Problem, Settings};
+
+fn problem(key: &'static str, message: impl Into<String>) -> Problem {
+    Problem {
+        key,
+        message: message.into(),
+    }
+}
+
+/// `key` is set although it has no effect in this profile: a mistake worth reporting, since the
+/// user expects it to matter.
+fn unused(s: &Settings, key: &'static str, applies: bool, when: &str) -> Result<(), Problem> {
+    if s.get(key).is_some() && !applies {
+        return Err(problem(
+            key,
+            format!("`{key}` in profile `{{profile}}` has no effect here: it applies {when}"),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn check(s: &Settings) -> Result<(), Problem> {
+    let method = super::auth::method(s);
+    let exchange = s.get("grant") == Some(TOKEN_EXCHANGE);
+    endpoint(s)?;
+    if method == "basic-unencoded" {
+        crate::provider::onepassword::unencoded_basic_id(s)?;
+    }
+    if method == "none" && !exchange {
+        return Err(problem(
+            "auth_method",
+            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange can do without: set grant = \"token_exchange\", or pick another auth_method",
+        ));
+    }
+    if method == "tls_client_auth" && s.get("client_cert_file").is_none() {
+        return Err(problem(
+            "auth_method",
+            "auth_method = \"tls_client_auth\" in profile `{profile}` needs client_cert_file: the PEM certificate (leaf first) presented in the TLS handshake",
+        ));
+    }
+    let keyed = matches!(method, "private_key_jwt" | "tls_client_auth");
+    let signed = matches!(method, "private_key_jwt" | "client_secret_jwt");
+    unused(
+        s,
+        "private_key_file",
+        keyed,
+        "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
+    )?;
+    unused(
+        s,
+        "private_key_env",
+        keyed,
+        "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
+    )?;
+    unused(
+        s,
+        "client_cert_file",
+        keyed,
+        "with auth_method = \"tls_client_auth\" or \"private_key_jwt\" (x5t)",
+    )?;
+    unused(
+        s,
+        "signing_alg",
+        method == "private_key_jwt",
+        "with auth_method = \"private_key_jwt\"",
+    )?;
+    unused(
+        s,
+        "key_id",
+        signed,
+        "to signed assertions (client_secret_jwt, private_key_jwt)",
+    )?;
+    if s.get("private_key_file").is_some() && s.get("private_key_env").is_some() {
+        return Err(problem(
+            "private_key_env",
+            "profile `{profile}` sets both private_key_file and private_key_env; keep one",
+        ));
+    }
+    sources(s, method, exchange, signed)?;
+    unused(
+        s,
+        "subject_token_type",
+        exchange,
+        "with grant = \"token_exchange\"",
+    )?;
+    unused(
+        s,
+        "requested_token_type",
+        exchange,
+        "with grant = \"token_exchange\"",
+    )?;
+    Ok(())
+}
+
+/// `issuer` or `token_url`, not both; an issuer has no query or fragment (RFC 8414 §2).
+fn endpoint(s: &Settings) -> Result<(), Problem> {
+    let Some(issuer) = s.get("issuer") else {
+        return Ok(());
+    };
+    if s.get("token_url").is_some() {
+        return Err(problem(
+            "issuer",
+            "profile `{profile}` sets both issuer and token_url; keep one (issuer finds the token endpoint by discovery)",
+        ));
+    }
+    if issuer.contains(['?', '#']) {
+        return Err(problem(
+            "issuer",
+            "`issuer` in profile `{profile}` must not have a query or fragment (RFC 8414 §2)",
+        ));
+    }
+    Ok(())
+}
+
+/// `assertion_source` where an identity token is used (and valid), nowhere else;
+/// `assertion_audience` where something uses it.
+fn sources(s: &Settings, method: &str, exchange: bool, signed: bool) -> Result<(), Problem> {
+    let wanted = method == "federated" || exchange;
+    let source = match s.get("assertion_source") {
+        None if wanted => {
+            let key = if exchange { "grant" } else { "auth_method" };
+            return Err(problem(
+                key,
+                "profile `{profile}` needs assertion_source (github-actions, env:VAR or file:PATH): where its identity token comes from",
+            ));
+        }
+        None => None,
+        Some(_) if !wanted => {
+            return Err(problem(
+                "assertion_source",
+                "`assertion_source` in profile `{profile}` has no effect here: it applies with auth_method = \"federated\" or grant = \"token_exchange\"",
+            ));
+        }
+        Some(v) => Some(
+            TokenSource::parse(v, s.get("assertion_audience"))
+                .map_err(|m| problem("assertion_source", m))?,
+        ),
+    };
+    let github = matches!(source, Some(TokenSource::GitHubActions { .. }));
+    unused(
+        s,
+        "assertion_audience",
+        signed || github,
+        "to signed assertions and to assertion_source = \"github-actions\"",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config;
+    use std::path::Path;
+
+    const BASE: &str = "[profiles.o]\nprovider = \"oauth2\"\nclient_id = \"c\"\n";
+
+    /// The error of a profile made of BASE plus `rest`, or `None` when it is valid.
+    fn refused(rest: &str) -> Option<String> {
+        let text = format!("{BASE}{rest}");
+        let c = config::parse(Path::new("/t/config.toml"), &text).expect("file parses");
+        c.broken.into_values().next().map(|f| f.message)
+    }
+
+    #[test]
+    fn valid_combinations() {
+        for ok in [
+            "token_url = \"https://i/t\"\nauth_method = \"private_key_jwt\"\nprivate_key_file = \"/k.pem\"\nkey_id = \"k1\"\nsigning_alg = \"PS256\"\n",
+            "issuer = \"https://i\"\nauth_method = \"tls_client_auth\"\nclient_cert_file = \"/c.pem\"\n",
+            "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"env:CI_JOB_JWT\"\n",
+            "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"github-actions\"\nassertion_audience = \"api://x\"\n",
+            "token_url = \"https://i/t\"\ngrant = \"token_exchange\"\nauth_method = \"none\"\nassertion_source = \"file:/var/run/t\"\nrequested_token_type = \"urn:x\"\n",
+            "token_url = \"https://i/t\"\nauth_method = \"client_secret_jwt\"\nassertion_audience = \"https://i\"\n",
+        ] {
+            assert_eq!(refused(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn each_rule_points_at_its_key() {
+        for (rest, line, want) in [
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"none\"\n",
+                5,
+                "only a token exchange",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"tls_client_auth\"\n",
+                5,
+                "needs client_cert_file",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"github-actions\"\n",
+                6,
+                "needs assertion_audience",
+            ),
+            (
+                "token_url = \"https://i/t\"\nissuer = \"https://i\"\n",
+                5,
+                "both issuer and token_url",
+            ),
+            ("issuer = \"https://i?x=1\"\n", 4, "query or fragment"),
+            (
+                "token_url = \"https://i/t\"\nprivate_key_file = \"/k\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nprivate_key_env = \"K\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"private_key_jwt\"\nprivate_key_file = \"/k\"\nprivate_key_env = \"K\"\n",
+                7,
+                "keep one",
+            ),
+            (
+                "token_url = \"https://i/t\"\nassertion_source = \"env:X\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\ngrant = \"token_exchange\"\n",
+                5,
+                "needs assertion_source",
+            ),
+            (
+                "token_url = \"https://i/t\"\nsubject_token_type = \"urn:x\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nassertion_audience = \"a\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"gitlab\"\n",
+                6,
+                "must be \"github-actions\"",
+            ),
+        ] {
+            let msg = refused(rest).unwrap_or_else(|| panic!("accepted: {rest}"));
+            assert!(msg.contains(&format!("config.toml:{line}: ")), "{msg}");
+            assert!(msg.contains(want), "{msg}");
+            assert!(msg.contains("profile `o`"), "{msg}");
+        }
+        let msg = refused("").expect("no endpoint");
+        assert!(msg.contains("`token_url` (or `issuer`"), "{msg}");
+    }
+}
