@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::keystore;
+use crate::perms::{self, Exposure, Rule};
 use crate::provider::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Grant, Input, KeyFrom, TokenSource};
 use crate::redact;
 use crate::secret::{Field, Secret, conventional_env};
@@ -218,20 +219,14 @@ fn file_problem(path: &Path, private: bool) -> Option<String> {
     if !meta.is_file() {
         return Some("not a regular file".to_string());
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if private && meta.mode() & 0o077 != 0 {
-            return Some(format!(
-                "readable by others (mode {:o}): chmod 600 {}",
-                meta.mode() & 0o777,
-                path.display()
-            ));
-        }
+    match private.then(|| perms::check(&meta, Rule::Private { ours: false })) {
+        Some(Err(Exposure::Readable(mode))) => Some(format!(
+            "readable by others (mode {:o}): chmod 600 {}",
+            mode & 0o777,
+            path.display()
+        )),
+        _ => None,
     }
-    #[cfg(not(unix))]
-    let _ = private;
-    None
 }
 
 fn token_source_problem(source: &TokenSource) -> Option<String> {

@@ -21,6 +21,7 @@ use crate::endpoint::{self, Endpoint};
 use crate::error::{Failure, Result};
 use crate::http::{Client, ClientIdentity, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
+use crate::perms::{self, Exposure, Rule};
 use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
 use crate::secret::Secret;
 use crate::{redact, response, time, vlog};
@@ -153,19 +154,14 @@ fn read_file(path: &Path, what: &str, private: bool) -> Result<Zeroizing<Vec<u8>
             "{what} {shown} is not a regular file of at most 1 MiB"
         )));
     }
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::MetadataExt;
-        if meta.mode() & 0o077 != 0 {
-            return Err(Failure::credentials(format!(
-                "{what} {shown} is readable by others (mode {:o}); a private key must be private to its owner",
-                meta.mode() & 0o777
-            ))
-            .hint(format!("chmod 600 {shown}")));
-        }
+    let exposed = private.then(|| perms::check(&meta, Rule::Private { ours: false }));
+    if let Some(Err(Exposure::Readable(mode))) = exposed {
+        return Err(Failure::credentials(format!(
+            "{what} {shown} is readable by others (mode {:o}); a private key must be private to its owner",
+            mode & 0o777
+        ))
+        .hint(format!("chmod 600 {shown}")));
     }
-    #[cfg(not(unix))]
-    let _ = private;
     let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
     f.read_to_end(&mut buf)
         .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;

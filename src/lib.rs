@@ -20,6 +20,7 @@ mod keystore;
 mod log;
 pub mod oauth;
 mod output;
+mod perms;
 mod provider;
 mod proxy;
 pub mod redact;

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::oauth;
+use crate::perms::{self, Exposure, Rule};
 use crate::vlog;
 use discovery::DISCOVERY_SUFFIX;
 
@@ -182,22 +183,12 @@ impl Cache {
         if !meta.is_dir() {
             return Err("it is not a directory".to_string());
         }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            let me = unsafe { libc::geteuid() };
-            if meta.uid() != me {
-                return Err(format!("it is owned by another user (uid {})", meta.uid()));
+        perms::check(&meta, Rule::NotWritable { root_ok: false }).map_err(|e| match e {
+            Exposure::Owner(uid) => format!("it is owned by another user (uid {uid})"),
+            Exposure::Writable(mode) | Exposure::Readable(mode) => {
+                format!("it is writable by others (mode {:o})", mode & 0o777)
             }
-            if meta.mode() & 0o022 != 0 {
-                return Err(format!(
-                    "it is writable by others (mode {:o})",
-                    meta.mode() & 0o777
-                ));
-            }
-        }
-        Ok(())
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -435,16 +426,10 @@ fn read_private(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
     if !meta.is_file() || meta.len() > MAX_FILE {
         return Err(io::Error::other("not a regular cache file"));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if meta.uid() != me || meta.mode() & 0o077 != 0 {
-            return Err(io::Error::other(
-                "owned by another user or readable by others",
-            ));
-        }
+    if perms::check(&meta, Rule::Private { ours: true }).is_err() {
+        return Err(io::Error::other(
+            "owned by another user or readable by others",
+        ));
     }
     let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
     // Through `take`: File's own read_to_end would fstat and lseek again for a size hint we

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Config, parse};
 use crate::error::{Failure, Result};
+use crate::perms::{self, Exposure, Rule};
 
 /// `--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`.
 pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf> {
@@ -100,27 +101,18 @@ fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
     if meta.len() > MAX_CONFIG {
         return Err(too_large(path));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let me = unsafe { libc::geteuid() };
-        if meta.uid() != me && meta.uid() != 0 {
-            return Err(Failure::config(format!(
-                "config file {} is owned by another user (uid {}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
-                path.display(),
-                meta.uid()
-            ))
-            .hint(format!("take it over: chown \"$(id -u)\" {}", path.display())));
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(Failure::config(format!(
-                "config file {} is writable by others (mode {:o}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
-                path.display(),
-                meta.mode() & 0o777
-            ))
-            .hint(format!("chmod go-w {}", path.display())));
-        }
+    match perms::check(meta, Rule::NotWritable { root_ok: true }) {
+        Ok(()) => Ok(()),
+        Err(Exposure::Owner(uid)) => Err(Failure::config(format!(
+            "config file {} is owned by another user (uid {uid}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+            path.display()
+        ))
+        .hint(format!("take it over: chown \"$(id -u)\" {}", path.display()))),
+        Err(Exposure::Writable(mode) | Exposure::Readable(mode)) => Err(Failure::config(format!(
+            "config file {} is writable by others (mode {:o}); refusing it, as ssh refuses such a ~/.ssh/config: it decides where secrets are sent",
+            path.display(),
+            mode & 0o777
+        ))
+        .hint(format!("chmod go-w {}", path.display()))),
     }
-    Ok(())
 }
