@@ -14,6 +14,8 @@ use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::der::element;
+
 /// A JWS algorithm tokfetch signs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alg {
@@ -336,41 +338,22 @@ pub fn random<const N: usize>() -> Result<[u8; N], KeyError> {
     Ok(out)
 }
 
-/// One DER element: its tag, its contents, and what follows it.
-fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| acc << 8 | usize::from(*b));
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
 /// The algorithm OID of a PKCS#8 key and, for EC keys, the curve OID (RFC 5958, RFC 5480).
 fn pkcs8_algorithm(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), KeyError> {
     let malformed = || err("it is not a well-formed PKCS#8 key");
-    let (0x30, body, _) = tlv(der).ok_or_else(malformed)? else {
+    let (0x30, body, _) = element(der).ok_or_else(malformed)? else {
         return Err(malformed());
     };
-    let (0x02, _version, rest) = tlv(body).ok_or_else(malformed)? else {
+    let (0x02, _version, rest) = element(body).ok_or_else(malformed)? else {
         return Err(malformed());
     };
-    let (0x30, alg_id, _) = tlv(rest).ok_or_else(malformed)? else {
+    let (0x30, alg_id, _) = element(rest).ok_or_else(malformed)? else {
         return Err(malformed());
     };
-    let (0x06, oid, params) = tlv(alg_id).ok_or_else(malformed)? else {
+    let (0x06, oid, params) = element(alg_id).ok_or_else(malformed)? else {
         return Err(malformed());
     };
-    let curve = match tlv(params) {
+    let curve = match element(params) {
         Some((0x06, curve, _)) => Some(curve),
         _ => None,
     };
@@ -381,14 +364,14 @@ fn pkcs8_algorithm(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), KeyError> {
 /// key that names another curve is refused.
 fn sec1_to_pkcs8(sec1: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let malformed = || err("it is not a well-formed EC PRIVATE KEY");
-    let (0x30, body, _) = tlv(sec1).ok_or_else(malformed)? else {
+    let (0x30, body, _) = element(sec1).ok_or_else(malformed)? else {
         return Err(malformed());
     };
     // version, privateKey, then [0] parameters when present.
-    let (_, _, rest) = tlv(body).ok_or_else(malformed)?;
-    let (_, _, rest) = tlv(rest).ok_or_else(malformed)?;
-    if let Some((0xa0, params, _)) = tlv(rest)
-        && !matches!(tlv(params), Some((0x06, OID_P256, _)))
+    let (_, _, rest) = element(body).ok_or_else(malformed)?;
+    let (_, _, rest) = element(rest).ok_or_else(malformed)?;
+    if let Some((0xa0, params, _)) = element(rest)
+        && !matches!(element(params), Some((0x06, OID_P256, _)))
     {
         return Err(err(
             "it is an EC key on a curve other than P-256; tokfetch signs with RSA, P-256 (ES256) or Ed25519 keys",
@@ -577,10 +560,10 @@ o1GOJEZzYYxvKsU7KAuZpu8=\n\
 
     /// The PKCS#1 `RSAPrivateKey` (or SEC1 `ECPrivateKey`) inside a PKCS#8 document.
     fn inner_private_key(pkcs8: &[u8]) -> &[u8] {
-        let (_, body, _) = tlv(pkcs8).expect("seq");
-        let (_, _, rest) = tlv(body).expect("version");
-        let (_, _, rest) = tlv(rest).expect("alg");
-        let (_, key, _) = tlv(rest).expect("octets");
+        let (_, body, _) = element(pkcs8).expect("seq");
+        let (_, _, rest) = element(body).expect("version");
+        let (_, _, rest) = element(rest).expect("alg");
+        let (_, key, _) = element(rest).expect("octets");
         key
     }
 

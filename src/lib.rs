@@ -9,6 +9,7 @@ mod commands;
 pub mod completions;
 pub mod config;
 mod credentials;
+mod der;
 mod endpoint;
 pub mod error;
 mod fast;

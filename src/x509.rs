@@ -2,6 +2,7 @@
 //! `doctor`'s TLS check: the certificate is already verified by rustls; this only reads
 //! `tbsCertificate.validity.notAfter`. Pure.
 
+use crate::der::element;
 use crate::time;
 
 const SEQUENCE: u8 = 0x30;
@@ -9,28 +10,6 @@ const UTC_TIME: u8 = 0x17;
 const GENERALIZED_TIME: u8 = 0x18;
 /// `[0] EXPLICIT Version` at the start of a v2/v3 tbsCertificate.
 const VERSION: u8 = 0xa0;
-
-/// One DER element at the start of `input`: its tag, its contents and what follows it.
-fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
 
 /// When the certificate `der` stops being valid, Unix seconds.
 pub fn not_after(der: &[u8]) -> Option<u64> {

@@ -235,46 +235,19 @@ fn every_request_has_a_fresh_jti_and_a_cache_hit_reads_no_key() {
 
 #[test]
 fn a_cache_hit_opens_no_key_file_and_no_socket_under_strace() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        panic!("strace is needed for this test (apt-get install strace)");
-    }
     let server = assertion_server(Verifier::Key(RSA_A), None);
     let (env, path) = keyed_env(&server, RSA_A, 0o600, "");
     env.run(&["get", "p"]).ok();
-    let trace = env.path().join("trace.txt");
-    let base = env.command();
-    let mut cmd = std::process::Command::new("strace");
-    cmd.args(["-f", "-e", "trace=open,openat,socket,connect", "-o"])
-        .arg(&trace)
-        .arg(support::bin())
-        .args(["get", "p"])
-        .env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let out = cmd.output().expect("run strace");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "at-1\n");
-    let calls = std::fs::read_to_string(&trace).expect("trace");
+    let (stdout, calls) = env.strace("open,openat,socket,connect", &["get", "p"]);
+    assert_eq!(stdout, "at-1\n");
     let key = path.display().to_string();
-    let bad: Vec<&str> = calls
-        .lines()
+    let bad: Vec<&String> = calls
+        .iter()
         .filter(|l| l.contains("socket(") || l.contains("connect(") || l.contains(&key))
         .collect();
     assert!(
         bad.is_empty(),
-        "a cache hit touched the key or the network:\n{}",
-        bad.join("\n")
+        "a cache hit touched the key or the network:\n{bad:#?}"
     );
 }
 

@@ -52,46 +52,15 @@ fn a_hit_needs_no_secret_and_no_server() {
 
 #[test]
 fn a_hit_opens_no_socket_at_all() {
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        panic!("strace is needed for this test (apt-get install strace)");
-    }
     let (mut env, _server) = setup("");
     env.run(&["get", "p"]).ok();
     env.unset("TOKFETCH_P_CLIENT_SECRET");
-    let trace = env.path().join("trace.txt");
-    // strace runs the binary with the same clean environment the other runs get.
-    let base = env.command();
-    let mut cmd = std::process::Command::new("strace");
-    cmd.args(["-f", "-e", "trace=socket,connect", "-o"])
-        .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_tokfetch"))
-        .args(["get", "p"])
-        .env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let out = cmd.output().expect("run strace");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let calls = std::fs::read_to_string(&trace).expect("trace");
-    let net: Vec<&str> = calls
-        .lines()
+    let (_, calls) = env.strace("socket,connect", &["get", "p"]);
+    let net: Vec<&String> = calls
+        .iter()
         .filter(|l| l.contains("socket(") || l.contains("connect("))
         .collect();
-    assert!(
-        net.is_empty(),
-        "a cache hit made network calls:\n{}",
-        net.join("\n")
-    );
+    assert!(net.is_empty(), "a cache hit made network calls:\n{net:#?}");
 }
 
 #[test]

@@ -53,36 +53,17 @@ fn exec_credential_is_what_kubectl_reads_in_the_version_it_asks_for() {
 #[test]
 fn an_exec_credential_cache_hit_opens_no_socket() {
     // kubectl runs the plugin for every command: the hit must stay as cheap as `get`'s.
-    let strace = tool("strace", "TOKFETCH_TEST_STRACE");
     let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
     let mut env = env_for(&server.url("/oauth2/token"), "");
     env.run(&["get", "p"]).ok();
     env.unset("TOKFETCH_P_CLIENT_SECRET");
-    let trace = env.path().join("trace.txt");
-    let out = env
-        .command_for(&strace)
-        .args(["-f", "-e", "trace=socket,connect", "-o"])
-        .arg(&trace)
-        .arg(support::bin())
-        .args(["get", "p", "-o", "exec-credential"])
-        .output()
-        .expect("run strace");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("\"ExecCredential\""));
-    let calls = std::fs::read_to_string(&trace).expect("trace");
-    let net: Vec<&str> = calls
-        .lines()
+    let (stdout, calls) = env.strace("socket,connect", &["get", "p", "-o", "exec-credential"]);
+    assert!(stdout.contains("\"ExecCredential\""), "{stdout}");
+    let net: Vec<&String> = calls
+        .iter()
         .filter(|l| l.contains("socket(") || l.contains("connect("))
         .collect();
-    assert!(
-        net.is_empty(),
-        "a cache hit made network calls:\n{}",
-        net.join("\n")
-    );
+    assert!(net.is_empty(), "a cache hit made network calls:\n{net:#?}");
     assert_eq!(server.issued(), 1);
 }
 

@@ -6,7 +6,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::json;
 use support::server::{Action, Response, Server};
@@ -38,28 +37,9 @@ fn env_for(server: &Server, extra: &str) -> Env {
 
 /// Run `tokfetch get p` under strace; returns stdout and every path the run opened.
 fn traced_get(env: &Env) -> (String, Vec<PathBuf>) {
-    if Command::new("strace").arg("-V").output().is_err() {
-        panic!("strace is needed for this test (apt-get install strace)");
-    }
-    let trace = env.path().join("trace.txt");
-    let base = env.command();
-    let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-e", "trace=open,openat,openat2", "-o"])
-        .arg(&trace)
-        .arg(support::bin())
-        .args(["get", "p"])
-        .env_clear();
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            cmd.env(k, v);
-        }
-    }
-    let out = cmd.output().expect("run strace");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "tokfetch get failed:\n{stderr}");
-    let calls = std::fs::read_to_string(&trace).expect("read trace");
+    let (stdout, calls) = env.strace("open,openat,openat2", &["get", "p"]);
     let opened = calls
-        .lines()
+        .iter()
         .filter(|l| !l.contains("= -1"))
         .filter_map(|l| {
             let start = l.find('"')? + 1;
@@ -67,7 +47,7 @@ fn traced_get(env: &Env) -> (String, Vec<PathBuf>) {
             Some(PathBuf::from(&l[start..end]))
         })
         .collect();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), opened)
+    (stdout, opened)
 }
 
 /// Paths under the usual system certificate locations.

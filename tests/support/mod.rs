@@ -250,6 +250,31 @@ impl Env {
         self.run_with_stdin(args, None)
     }
 
+    /// Run tokfetch `args` under `strace -f -e trace=SYSCALLS` with this environment. The run
+    /// must succeed; returns its stdout and the trace's lines. Panics clearly without strace.
+    pub fn strace(&self, syscalls: &str, args: &[&str]) -> (String, Vec<String>) {
+        let strace = tools::tool("strace", "TOKFETCH_TEST_STRACE");
+        let trace = self.path().join("trace.txt");
+        let out = self
+            .command_for(&strace)
+            .args(["-f", "-e", &format!("trace={syscalls}"), "-o"])
+            .arg(&trace)
+            .arg(bin())
+            .args(args)
+            .output()
+            .expect("run strace");
+        assert!(
+            out.status.success(),
+            "tokfetch {args:?} under strace failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let calls = std::fs::read_to_string(&trace).expect("read the trace");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            calls.lines().map(str::to_string).collect(),
+        )
+    }
+
     /// Run, but fail the test (and kill the process) if it has not ended within `limit`:
     /// for inputs that used to hang.
     pub fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Out {
