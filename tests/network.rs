@@ -459,18 +459,7 @@ fn an_unresolvable_host_is_exit_6_at_once_naming_it() {
     assert!(!out.stderr.contains("attempts"), "{out}");
     assert!(!out.stderr.contains("reachable"), "{out}");
     // One attempt, as -v counts them: a name that does not resolve is not retried.
-    let verbose = env.run(&["-v", "get", "p"]);
-    assert_eq!(
-        (verbose.code, verbose.stdout.as_str()),
-        (6, ""),
-        "{verbose}"
-    );
-    assert_eq!(
-        verbose.stderr.matches("grant, attempt ").count(),
-        1,
-        "{verbose}"
-    );
-    assert!(!verbose.stderr.contains("retrying in"), "{verbose}");
+    env.fails_in_one_attempt(6);
 }
 
 #[test]

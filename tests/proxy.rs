@@ -348,18 +348,7 @@ fn a_proxy_whose_name_does_not_resolve_is_reported_at_once_naming_it() {
             "check the proxy URL in HTTPS_PROXY",
         ],
     );
-    let verbose = env.run(&["-v", "get", "p"]);
-    assert_eq!(
-        (verbose.code, verbose.stdout.as_str()),
-        (6, ""),
-        "{verbose}"
-    );
-    assert_eq!(
-        verbose.stderr.matches("grant, attempt ").count(),
-        1,
-        "{verbose}"
-    );
-    assert!(!verbose.stderr.contains("retrying in"), "{verbose}");
+    env.fails_in_one_attempt(6);
 }
 
 // ---- TLS-intercepting proxies -------------------------------------------------------------

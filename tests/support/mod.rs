@@ -250,6 +250,23 @@ impl Env {
         self.run_with_stdin(args, None)
     }
 
+    /// `get p -v` fails with `code` after exactly one attempt (no retry, no backoff), with
+    /// nothing on stdout.
+    pub fn fails_in_one_attempt(&self, code: i32) {
+        let verbose = self.run(&["-v", "get", "p"]);
+        assert_eq!(
+            (verbose.code, verbose.stdout.as_str()),
+            (code, ""),
+            "{verbose}"
+        );
+        assert_eq!(
+            verbose.stderr.matches("grant, attempt ").count(),
+            1,
+            "{verbose}"
+        );
+        assert!(!verbose.stderr.contains("retrying in"), "{verbose}");
+    }
+
     /// Run tokfetch `args` under `strace -f -e trace=SYSCALLS` with this environment. The run
     /// must succeed; returns its stdout and the trace's lines. Panics clearly without strace.
     pub fn strace(&self, syscalls: &str, args: &[&str]) -> (String, Vec<String>) {
