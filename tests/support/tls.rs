@@ -16,7 +16,15 @@ pub struct TestPki {
     pub config: Arc<ServerConfig>,
 }
 
-pub fn pki(names: &[&str]) -> TestPki {
+/// A fresh CA, its issuer, and a server certificate (with its key) it signed for `names`.
+struct Authority {
+    ca_cert: rcgen::Certificate,
+    issuer: Issuer<'static, KeyPair>,
+    leaf_cert: rcgen::Certificate,
+    leaf_key: KeyPair,
+}
+
+fn authority(names: &[&str]) -> Authority {
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -32,6 +40,21 @@ pub fn pki(names: &[&str]) -> TestPki {
     leaf.distinguished_name
         .push(DnType::CommonName, "tokfetch test server");
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf cert");
+    Authority {
+        ca_cert,
+        issuer,
+        leaf_cert,
+        leaf_key,
+    }
+}
+
+pub fn pki(names: &[&str]) -> TestPki {
+    let Authority {
+        ca_cert,
+        issuer: _,
+        leaf_cert,
+        leaf_key,
+    } = authority(names);
 
     let chain: Vec<CertificateDer<'static>> = vec![leaf_cert.der().clone()];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
@@ -82,21 +105,12 @@ pub struct MtlsPki {
 }
 
 pub fn mtls_pki(names: &[&str], client_cn: &str) -> MtlsPki {
-    let ca_key = KeyPair::generate().expect("CA key");
-    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(DnType::CommonName, "tokfetch test CA");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
-    let issuer = Issuer::new(ca, ca_key);
-
-    let leaf_key = KeyPair::generate().expect("leaf key");
-    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    let mut leaf = CertificateParams::new(names).expect("leaf params");
-    leaf.distinguished_name
-        .push(DnType::CommonName, "tokfetch test server");
-    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).expect("leaf cert");
+    let Authority {
+        ca_cert,
+        issuer,
+        leaf_cert,
+        leaf_key,
+    } = authority(names);
 
     let client_key = KeyPair::from_pem(super::jwt::EC).expect("client key");
     let mut client = CertificateParams::new(Vec::<String>::new()).expect("client params");
