@@ -15,7 +15,7 @@ use crate::cache::{Cache, Entry, Identity};
 use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
-use crate::http::Client;
+use crate::http::{Client, Purpose};
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
 use crate::{gather, jws, redact, response, time, vlog};
@@ -193,7 +193,7 @@ fn fetch(
     let client = Client::to(
         &target,
         target.endpoint(),
-        "token request",
+        Purpose::Token,
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
