@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use crate::config::Profile;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{self, Credential, Endpoint};
 use crate::error::{Failure, Result};
 use crate::provider::{Header, TokenRequest};
 use crate::{proxy, retry, time, vlog};
@@ -48,6 +48,32 @@ impl Purpose {
             Purpose::Token => "token request",
             Purpose::Discovery => "discovery request",
             Purpose::IdToken => "GitHub Actions ID-token request",
+        }
+    }
+
+    /// What such a request carries that must not cross the network in the clear.
+    fn carries(self, profile: &Profile) -> Credential {
+        match self {
+            Purpose::Token => profile.provider.credential(&profile.settings.values),
+            Purpose::Discovery => Credential::Nothing,
+            Purpose::IdToken => Credential::CiRequestToken,
+        }
+    }
+
+    /// Whether this request may go to `endpoint` at all, as the one rule says
+    /// (`endpoint::may_carry`): checked for every request before any socket is opened, so no
+    /// caller can forget it. A discovered endpoint that fails it is exit 7, a CI request token
+    /// exit 4 (README "Security model").
+    fn may_go(self, profile: &Profile, endpoint: &Endpoint) -> Result<()> {
+        let allow = profile.allow_insecure_http;
+        match endpoint::may_carry(&endpoint.url, self.carries(profile), allow) {
+            Ok(_) => Ok(()),
+            Err(why) => Err(match self {
+                Purpose::IdToken => Failure::credentials(format!(
+                    "$ACTIONS_ID_TOKEN_REQUEST_URL cannot be used: {why}"
+                )),
+                Purpose::Token | Purpose::Discovery => Failure::unusable(why),
+            }),
         }
     }
 
@@ -171,6 +197,7 @@ impl Client {
         purpose: Purpose,
         identity: Option<&ClientIdentity>,
     ) -> Result<Client> {
+        purpose.may_go(profile, endpoint)?;
         let way = Way::to(profile, endpoint, identity)?;
         if let Some(v) = &way.via {
             vlog!(
