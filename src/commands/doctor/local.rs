@@ -229,12 +229,7 @@ pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
             Check::ok("proxy", "none (loopback is never proxied)")
         }
         None => Check::ok("proxy", "none (direct connection)"),
-        Some((url, var)) => {
-            if let Some(pw) = proxy::password(&url) {
-                crate::redact::register(&pw);
-            }
-            Check::ok("proxy", format!("{} (from {var})", proxy::redacted(&url)))
-        }
+        Some((url, var)) => Check::ok("proxy", format!("{} (from {var})", proxy::redacted(&url))),
     };
     report.add(check)?;
     Ok(())
