@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::cache::{Cache, Identity};
 use crate::cli::InspectArgs;
 use crate::config::{Config, Profile};
-use crate::credentials::{self, Presence};
+use crate::credentials;
 use crate::output::emit;
 use crate::redact::escape_controls;
 use crate::{jwt, redact, time};
@@ -97,34 +97,13 @@ fn view(profile: &Profile, now: u64) -> View {
 
 /// Each secret field of the profile: present or not, and where from.
 fn secrets(profile: &Profile) -> Vec<SecretView> {
-    let mut keyring = true;
     let mut out = Vec::new();
     for field in profile.provider.secret_fields(&profile.settings) {
-        let presence = credentials::presence(profile, field, keyring);
-        let (present, source) = match presence {
-            Presence::Found(src) => (true, src.to_string()),
-            Presence::Empty(var) => (false, format!("${var} is set but empty")),
-            Presence::Missing => (
-                false,
-                format!(
-                    "missing: not in ${} nor the keyring (tokfetch secret set {}{})",
-                    crate::secret::conventional_env(&profile.name, field),
-                    profile.name,
-                    field.flag()
-                ),
-            ),
-            Presence::Unknown(why) => {
-                keyring = false;
-                (
-                    false,
-                    format!("not in the environment; keyring unavailable ({why})"),
-                )
-            }
-        };
+        let presence = credentials::presence(profile, field);
         out.push(SecretView {
             field: field.name(),
-            present,
-            source,
+            present: presence.found(),
+            source: presence.describe(profile, field),
         });
     }
     // Key and certificate files, and where an identity token comes from.
@@ -166,8 +145,8 @@ fn cached(profile: &Profile, now: u64) -> CacheView {
         view.note = Some("no token cached for this profile's current configuration".into());
         return view;
     };
-    // Never shown, in any encoding, whatever a claim quotes.
-    redact::register(&entry.access_token);
+    // The token was registered with the redactor when the cache read it: never shown, in any
+    // encoding, whatever a claim quotes.
     let left = entry.remaining(now);
     view.token = Some(TokenView {
         token_type: "Bearer",

@@ -112,11 +112,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
     let keyring = keystore::probe_within(KEYRING_WAIT);
     for field in fields {
         let name = field.name();
-        let check = match credentials::presence(profile, field, keyring.is_ok()) {
-            Presence::Found(source) => Check::ok("secret", format!("{name}: from {source}")),
+        let presence = credentials::presence(profile, field);
+        let said = presence.describe(profile, field);
+        let check = match presence {
+            Presence::Found(_) => Check::ok("secret", format!("{name}: from {said}")),
             Presence::Empty(var) => Check::fail(
                 "secret",
-                Failure::credentials(format!("{name}: ${var} is set but empty")).hint(format!(
+                Failure::credentials(format!("{name}: {said}")).hint(format!(
                     "give ${var} the secret, or unset it to use the next source"
                 )),
             ),
@@ -124,19 +126,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                 let var = crate::secret::conventional_env(&profile.name, field);
                 Check::fail(
                     "secret",
-                    Failure::credentials(format!(
-                        "{name}: not in ${var}{} nor the keyring",
-                        profile
-                            .env_override(field)
-                            .map(|v| format!(" or ${v}"))
-                            .unwrap_or_default()
-                    ))
-                    .hint(format!(
-                        "tokfetch secret set {}{}",
-                        profile.name,
-                        field.flag()
-                    ))
-                    .hint(format!("or, on CI, set {var}")),
+                    Failure::credentials(format!("{name}: {said}"))
+                        .hint(format!(
+                            "tokfetch secret set {}{}",
+                            profile.name,
+                            field.flag()
+                        ))
+                        .hint(format!("or, on CI, set {var}")),
                 )
             }
         };
