@@ -706,3 +706,83 @@ fn an_assertion_signature_echoed_alone_is_redacted() {
     assert!(out.stderr.contains("bad signature [redacted]"), "{out}");
     assert!(!out.stderr.contains(signature), "{out}");
 }
+
+#[test]
+fn doctor_warns_when_the_git_helper_is_unscoped() {
+    let (_server, env) = git_env("");
+    let out = env.run(&["doctor", "p", "--offline"]);
+    let report = out.ok();
+    let git: Vec<&str> = report
+        .lines()
+        .filter(|l| l.get(6..16).map(str::trim) == Some("git"))
+        .collect();
+    assert_eq!(git.len(), 1, "{report}");
+    assert!(git[0].starts_with("warn"), "{report}");
+    assert!(git[0].contains("unscoped"), "{report}");
+    assert!(
+        report.contains("git_hosts = [\"git.example.com\"]"),
+        "{report}"
+    );
+    let (_server, env) = git_env("git_hosts = [\"git.example.com\"]\n");
+    let out = env.run(&["doctor", "p", "--offline"]);
+    let report = out.ok();
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("ok") && l.contains("answers only for git.example.com")),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_token_endpoint_on_another_host_is_named_by_verbose_and_inspect() {
+    let pki = support::tls::pki(&["127.0.0.1", "localhost"]);
+    let port = std::sync::Arc::new(std::sync::Mutex::new(0u16));
+    let p = port.clone();
+    let idp = support::tls::https_server(pki.config.clone(), move |req: &Request| {
+        let port = p.lock().map(|p| *p).unwrap_or(0);
+        match req.path.as_str() {
+            "/.well-known/openid-configuration" => Action::Respond(Response::json(
+                200,
+                json!({"issuer": format!("https://127.0.0.1:{port}"),
+                       "token_endpoint": format!("https://localhost:{port}/token")}),
+            )),
+            "/token" => Action::Respond(Response::json(
+                200,
+                json!({"access_token": "at-elsewhere", "token_type": "Bearer", "expires_in": 600}),
+            )),
+            _ => Action::Respond(Response::new(404, "text/plain", "no")),
+        }
+    });
+    *port.lock().expect("lock") = idp.port;
+    let mut env = Env::new();
+    let ca = env.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).expect("ca");
+    env.write_config(&format!(
+        "[profiles.p]\nprovider = \"oauth2\"\nissuer = \"https://127.0.0.1:{}\"\nclient_id = \"{CLIENT_ID}\"\nca_file = \"{}\"\n",
+        idp.port,
+        ca.display()
+    ));
+    env.set("TOKFETCH_P_CLIENT_SECRET", CLIENT_SECRET);
+    // Whether localhost reaches the server here (it may resolve to ::1 first) does not matter:
+    // the endpoint is named before any request to it.
+    let out = env.run(&["get", "p", "-v"]);
+    assert!(
+        out.stderr.contains(&format!(
+            "discovery: token endpoint https://localhost:{}/token (on localhost, another host than the issuer's)",
+            idp.port
+        )),
+        "{out}"
+    );
+    let inspect = env.run(&["inspect", "p"]);
+    assert!(
+        inspect.ok().contains(&format!(
+            "token url   https://localhost:{}/token (discovered; on another host than the issuer)",
+            idp.port
+        )),
+        "{inspect}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(env.run(&["inspect", "p", "--json"]).ok()).expect("json");
+    assert_eq!(json["discovered"]["other_host"], json!(true));
+}

@@ -24,11 +24,21 @@ struct View {
     endpoint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     issuer: Option<String>,
+    /// The token endpoint the issuer's cached discovery document names, and whether it is on
+    /// another host than the issuer (README "Discovery").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    discovered: Option<Discovered>,
     auth_method: String,
     client_id: String,
     scope: Option<String>,
     secrets: Vec<SecretView>,
     cache: CacheView,
+}
+
+#[derive(Serialize)]
+struct Discovered {
+    token_endpoint: String,
+    other_host: bool,
 }
 
 #[derive(Serialize)]
@@ -87,12 +97,29 @@ fn view(profile: &Profile, now: u64) -> View {
         provider: profile.provider.name(),
         endpoint: s.endpoint.url.clone(),
         issuer: s.get("issuer").map(str::to_string),
+        discovered: s.get("issuer").and_then(|i| discovered(profile, i, now)),
         auth_method: profile.provider.client_auth(s),
         client_id: s.client_id.clone(),
         scope: s.scope.clone(),
         secrets: secrets(profile),
         cache: cached(profile, now),
     }
+}
+
+/// What the issuer's discovery document, as cached, names as the token endpoint (offline: an
+/// issuer whose document was never fetched shows nothing).
+fn discovered(profile: &Profile, issuer: &str, now: u64) -> Option<Discovered> {
+    if !profile.cache {
+        return None;
+    }
+    let (m, _) = Cache::open()?.load_metadata(issuer, now)?;
+    let issuer_host = crate::endpoint::parse(issuer, true).ok()?.host;
+    let url = m.token_endpoint;
+    let host = crate::endpoint::parse(&url, true).ok()?.host;
+    Some(Discovered {
+        other_host: !host.eq_ignore_ascii_case(&issuer_host),
+        token_endpoint: url,
+    })
 }
 
 /// Each secret field of the profile: present or not, and where from.
@@ -171,6 +198,14 @@ fn text(v: &View) -> String {
     ];
     if let Some(i) = &v.issuer {
         rows.push(("issuer", i.clone()));
+    }
+    if let Some(d) = &v.discovered {
+        let note = if d.other_host {
+            " (discovered; on another host than the issuer)"
+        } else {
+            " (discovered)"
+        };
+        rows.push(("token url", format!("{}{note}", d.token_endpoint)));
     }
     rows.push(("auth", v.auth_method.clone()));
     rows.push(("client_id", v.client_id.clone()));

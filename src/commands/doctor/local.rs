@@ -217,6 +217,27 @@ pub fn ca_file(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Which hosts `git-credential` answers for (README "git"): without `git_hosts`, every https
+/// host, which an unscoped `[credential] helper` would turn into a token for any server.
+pub fn git_scope(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let check = match &profile.git_hosts {
+        Some(hosts) => Check::ok(
+            "git",
+            format!("git-credential answers only for {}", hosts.join(", ")),
+        ),
+        None => Check::warn(
+            "git",
+            "git-credential is unscoped: it would answer every https host (no git_hosts)",
+            format!(
+                "if git uses this profile, list its hosts: git_hosts = [\"git.example.com\"] in [profiles.{}]",
+                profile.name
+            ),
+        ),
+    };
+    report.add(check)?;
+    Ok(())
+}
+
 /// Which proxy applies to the endpoint.
 pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     let endpoint = profile.endpoint();
