@@ -140,8 +140,9 @@ pub fn may_carry(
     allow_insecure_http: bool,
 ) -> Result<Endpoint, String> {
     let e = parse(url, true)?;
-    if !e.https && !is_loopback(&e.host) && !(allow_insecure_http && credential.insecure_allowed())
-    {
+    let allowed =
+        e.https || is_loopback(&e.host) || (allow_insecure_http && credential.insecure_allowed());
+    if !allowed {
         return Err(format!(
             "refusing plain http for `{url}`: {} would cross the network unencrypted",
             credential.name()

@@ -48,7 +48,7 @@ impl fmt::Display for Refusal {
 
 /// `1 MiB`, `4 MiB`, `64 KiB`: a limit as a person reads it.
 pub fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{} KiB", bytes / 1024)

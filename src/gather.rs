@@ -326,7 +326,7 @@ fn discover(
     }
     let endpoint = endpoint_of(d, &m).map_err(|f| {
         f.hint(format!(
-            "a cached document is no longer used once it is fixed: tokfetch cache clear {}",
+            "tokfetch keeps the issuer's document for a day; once the server fixes it: tokfetch cache clear {}",
             profile.name
         ))
     })?;

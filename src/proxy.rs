@@ -40,7 +40,26 @@ pub fn select(
     } else {
         format!("http://{url}")
     };
+    // Proxy credentials are secrets from the moment a proxy is chosen (README "Security
+    // model"): registered here, so no caller (fetch, doctor, -v) can forget them.
+    register_credentials(&url);
     Some((url, var))
+}
+
+/// Register a proxy URL's password, and its `user:password` pair (the base64 of which is the
+/// `Proxy-Authorization: Basic` value), with the redactor.
+fn register_credentials(url: &str) {
+    if let Some(pw) = password(url) {
+        crate::redact::register(&pw);
+        if let Some(user) = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.rsplit_once('@'))
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .map(|(user, _)| user)
+        {
+            crate::redact::register_basic(user, &pw);
+        }
+    }
 }
 
 /// True when `host` matches an entry of a NO_PROXY list.

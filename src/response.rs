@@ -35,7 +35,15 @@ fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
         return Err(http::too_large(http::Purpose::Token));
     }
     let host = &profile.endpoint().host;
-    oauth::parse_token(&reply.body).map_err(|why| {
+    let parsed = oauth::parse_token(&reply.body).inspect(|t| {
+        // Tokens are secrets from the moment they are received: never shown on stderr,
+        // whatever a later message quotes.
+        redact::register(&t.access_token);
+        if let Some(r) = &t.refresh_token {
+            redact::register(r);
+        }
+    });
+    parsed.map_err(|why| {
         let msg = if why == Unusable::NotJson {
             format!(
                 "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",

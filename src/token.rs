@@ -119,7 +119,6 @@ fn cache_for(profile: &Profile, opts: &Options) -> Option<Cache> {
 /// The entry if it is still valid for `min_ttl` seconds.
 fn usable(entry: Option<Entry>, min_ttl: u64, profile: &Profile) -> Option<Entry> {
     let entry = entry?;
-    register_token(&entry.access_token, entry.refresh_token.as_deref());
     let now = time::now_unix();
     let left = entry.remaining(now);
     let name = &profile.name;
@@ -240,10 +239,7 @@ fn attempt(
     let reply = client.send(&req, deadline, &response::describe)?;
     let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
     match response::interpret(&target, &reply, req.grant) {
-        Ok(token) => {
-            register_token(&token.access_token, token.refresh_token.as_deref());
-            Ok(Attempt::Done(token))
-        }
+        Ok(token) => Ok(Attempt::Done(token)),
         Err(f) if moved => {
             let f = f.hint(format!(
                 "the token endpoint came from the issuer's discovery document; if that has changed: tokfetch cache clear {}",
@@ -287,13 +283,5 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
             ),
             &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
         ),
-    }
-}
-
-/// Tokens are secrets too: never shown on stderr, whatever a later message quotes.
-fn register_token(access: &str, refresh: Option<&String>) {
-    redact::register(access);
-    if let Some(r) = refresh {
-        redact::register(r);
     }
 }

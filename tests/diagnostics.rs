@@ -266,7 +266,7 @@ fn doctor_on_a_healthy_https_profile_is_all_ok_and_sends_no_credential() {
         order,
         [
             "config", "file", "parsed", "profile", "secret", "keyring", "cache", "ca file",
-            "proxy", "dns", "tcp", "tls", "clock"
+            "proxy", "git", "dns", "tcp", "tls", "clock"
         ]
     );
     let seen = seen_auth.lock().map(|s| s.clone()).unwrap_or_default();

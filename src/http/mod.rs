@@ -135,8 +135,8 @@ pub(crate) struct Way {
 }
 
 impl Way {
-    /// The way to `endpoint` for `profile`: the proxy that applies (its password registered
-    /// with the redactor), the profile's roots, and `identity` presented in the handshake.
+    /// The way to `endpoint` for `profile`: the proxy that applies, the profile's roots, and
+    /// `identity` presented in the handshake.
     fn to(
         profile: &Profile,
         endpoint: &Endpoint,
@@ -147,12 +147,11 @@ impl Way {
         let via = match &proxy {
             None => None,
             Some((url, var)) => {
-                if let Some(pw) = proxy::password(url) {
-                    crate::redact::register(&pw);
-                }
                 let hop = wire::hop(url).map_err(|e| {
                     Failure::config(format!("{var} is not a usable proxy URL: {e}"))
                 })?;
+                // `proxy::select` registered the password and its Basic forms; the value made
+                // here (the user name percent-decoded) is registered as it is sent.
                 if let Some(auth) = &hop.authorization {
                     crate::redact::register(auth.trim_start_matches("Basic "));
                 }

@@ -33,13 +33,15 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Action {
 /// An identity token for `audience` from the issuer at `issuer`, as GitHub mints one.
 pub fn mint(issuer: &str, audience: &str, subject: &str) -> String {
     let now = jwt::now();
-    jwt::sign_rs256(
+    let token = jwt::sign_rs256(
         jwt::ISSUER,
         KID,
         &json!({"iss": issuer, "sub": subject, "aud": audience, "iat": now, "nbf": now,
                 "exp": now + 300, "jti": format!("{now}-{}", rand_suffix()),
                 "repository": "acme/app", "ref": "refs/heads/main"}),
-    )
+    );
+    super::minted(&token);
+    token
 }
 
 fn rand_suffix() -> u32 {

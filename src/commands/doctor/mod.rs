@@ -163,6 +163,7 @@ pub fn run(config_flag: Option<&std::path::Path>, args: DoctorArgs) -> anyhow::R
     local::cache_dir(&mut report)?;
     local::ca_file(&mut report, profile)?;
     local::proxy(&mut report, profile)?;
+    local::git_scope(&mut report, profile)?;
     if !args.offline {
         network::run(&mut report, profile)?;
     }
