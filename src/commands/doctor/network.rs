@@ -106,8 +106,16 @@ fn reach(report: &mut Report, profile: &Profile, endpoint: &Endpoint) -> anyhow:
         return skip_from(report, "clock", "tls failed");
     }
     let now = time::now_unix();
+    let started = Instant::now();
     let skew = match probe.date() {
-        Ok(date) => clock(date, now),
+        Ok(date) => {
+            let mut c = clock(date, now);
+            c.detail.push_str(&format!(
+                " (HEAD answered in {} ms)",
+                started.elapsed().as_millis()
+            ));
+            c
+        }
         // A server that accepts the connection and never answers would hang every fetch
         // until --timeout.
         Err(NoAnswer::Silent(f)) => Check::fail(
