@@ -440,3 +440,46 @@ fn reply(
     }
     Ok(reply)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::profile;
+
+    fn plain(url: &str) -> Endpoint {
+        endpoint::parse(url, true).expect("url")
+    }
+
+    /// Every client asks `endpoint::may_carry` before a socket opens, with what its request
+    /// carries: a URL that slipped past the callers' own checks is still refused.
+    #[test]
+    fn a_client_is_refused_where_its_credential_may_not_go() {
+        let p = profile(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"https://idp.example/t\"\nclient_id = \"c\"\n",
+        );
+        let off_loopback = plain("http://idp.example/t");
+        let refused = |purpose| {
+            Client::to(&p, &off_loopback, purpose, None)
+                .err()
+                .map(|f| (f.kind, f.message))
+        };
+        let (kind, message) = refused(Purpose::Token).expect("refused");
+        assert_eq!(kind, crate::error::Kind::Unusable);
+        assert!(message.contains("the client secret"), "{message}");
+        let (kind, message) = refused(Purpose::IdToken).expect("refused");
+        assert_eq!(kind, crate::error::Kind::Credentials);
+        assert!(message.contains("CI request token"), "{message}");
+        // Loopback, and https, are fine for every purpose.
+        for url in ["http://127.0.0.1:9/t", "https://idp.example/t"] {
+            for purpose in [Purpose::Token, Purpose::Discovery, Purpose::IdToken] {
+                assert!(Client::to(&p, &plain(url), purpose, None).is_ok(), "{url}");
+            }
+        }
+        // allow_insecure_http covers the token endpoint's own credential, never the CI token.
+        let lax = profile(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"http://idp.example/t\"\nclient_id = \"c\"\nallow_insecure_http = true\n",
+        );
+        assert!(Client::to(&lax, &off_loopback, Purpose::Token, None).is_ok());
+        assert!(Client::to(&lax, &off_loopback, Purpose::IdToken, None).is_err());
+    }
+}
