@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use ureq::http::Uri;
+use http::Uri;
 
 /// A token URL that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,7 +32,7 @@ pub fn interpret(profile: &Profile, reply: &Reply, grant: &str) -> Result<TokenR
 /// refuses, so none of its text is shown.
 fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
     if reply.body_too_large {
-        return Err(http::too_large());
+        return Err(http::too_large(http::Purpose::Token));
     }
     let host = &profile.endpoint().host;
     let parsed = oauth::parse_token(&reply.body).inspect(|t| {

@@ -16,7 +16,7 @@ use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
 use crate::gather::{self, Discover};
-use crate::http::Client;
+use crate::http::{Client, Purpose};
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
 use crate::{jws, redact, response, time, vlog};
@@ -233,7 +233,7 @@ fn attempt(
     let client = Client::to(
         &target,
         target.endpoint(),
-        "token request",
+        Purpose::Token,
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;

@@ -275,7 +275,8 @@ fn other_discovery_failures_keep_their_exit_codes() {
         (
             Action::Respond(Response::new(200, "application/json", vec![b' '; 2 << 20])),
             7,
-            &["larger than"],
+            // Named as what it is (README "Discovery"), not as a token response.
+            &["the discovery document is larger than 1024 KiB"],
         ),
         (
             Action::Respond(Response::new(503, "text/html", "<h1>down</h1>")),

@@ -103,10 +103,11 @@ pub struct Trust {
 /// Verify an identity token as a relying party does: the JWKS from the issuer's discovery
 /// document, the signature, `iss`, `aud`, `exp`, `sub`.
 pub fn verify_identity_token(token: &str, trust: &Trust) -> Result<Value, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
     let fetch = |url: &str| -> Result<Value, String> {
-        let mut r = agent.get(url).call().map_err(|e| e.to_string())?;
-        let body = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        let (status, body) = super::tools::http_request("GET", url, &[], "")?;
+        if status != 200 {
+            return Err(format!("{url}: HTTP {status}"));
+        }
         serde_json::from_str(&body).map_err(|e| e.to_string())
     };
     let config = fetch(&format!(
