@@ -1,9 +1,8 @@
 //! Which proxy a token request goes through: `HTTPS_PROXY` for https, `HTTP_PROXY` for http
 //! (lowercase forms too, lowercase first as curl does), `ALL_PROXY` as a fallback, and
 //! `NO_PROXY` (names, domain suffixes, IPs, CIDR ranges, `*`). Loopback is never proxied.
-//!
-//! ureq's own environment handling is not used: it picks ALL_PROXY > HTTPS_PROXY > HTTP_PROXY
-//! whatever the target's scheme, and its NO_PROXY does not match IPs or CIDR ranges.
+//! The rules are curl's, not those of any HTTP library (which commonly pick ALL_PROXY first
+//! whatever the target's scheme, and match NO_PROXY without IPs or CIDR ranges).
 
 use std::net::IpAddr;
 
