@@ -64,21 +64,37 @@ fn wine() -> &'static Wine {
                 "TOKFETCH_WINDOWS_EXE is set but `wine` cannot be run: apt-get install wine wine64"
             );
         }
+        // Wine answers `echo %VAR%` with an empty line now and then while its services are
+        // still starting in a fresh prefix (seen once on a clean CI machine): ask again, a few
+        // times, before calling the prefix broken.
         let folder = |var: &str| {
-            let mut echo = bare_wine(&prefix);
-            echo.args(["cmd", "/c", &format!("echo %{var}%")]);
-            let out = captured(echo, None);
-            let windows = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            let mut winepath = bare_wine(&prefix);
-            winepath.args(["winepath", "-u", &windows]);
-            let out = captured(winepath, None);
-            let unix = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-            assert!(
-                unix.is_dir(),
-                "%{var}% ({windows}) is not a directory in the prefix: {}",
-                unix.display()
-            );
-            unix
+            let mut tried = Vec::new();
+            for attempt in 0..8 {
+                if attempt > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                }
+                let mut echo = bare_wine(&prefix);
+                echo.args(["cmd", "/c", &format!("echo %{var}%")]);
+                let out = captured(echo, None);
+                let windows = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if windows.is_empty() || windows.contains('%') {
+                    tried.push(format!(
+                        "echo gave {windows:?} ({}; stderr {:?})",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                    continue;
+                }
+                let mut winepath = bare_wine(&prefix);
+                winepath.args(["winepath", "-u", &windows]);
+                let out = captured(winepath, None);
+                let unix = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+                if unix.is_dir() {
+                    return unix;
+                }
+                tried.push(format!("{windows} is {} (not a directory)", unix.display()));
+            }
+            panic!("%{var}% is not a directory in the prefix: {tried:#?}")
         };
         let appdata = folder("APPDATA");
         let local_appdata = folder("LOCALAPPDATA");
