@@ -18,9 +18,6 @@ pub fn script(shell: Shell) -> String {
     }
 }
 
-/// How many arguments take a profile name: get, header, exec, secret set/delete/status,
-/// cache clear, profile remove, inspect, doctor, git-credential.
-pub const PROFILE_ARGS: usize = 11;
 
 const BASH_PROFILES: &str = r#"
 # Profile names, completed from the config by tokfetch itself (honours --config).
@@ -121,6 +118,10 @@ fn zsh(generated: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+/// How many arguments take a profile name: get, header, exec, secret set/delete/status,
+/// cache clear, profile remove, inspect, doctor, git-credential.
+const PROFILE_ARGS: usize = 11;
 
     #[test]
     fn zsh_completes_every_profile_argument_dynamically() {

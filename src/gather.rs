@@ -24,7 +24,8 @@ use crate::jws::{self, Alg, KeyDer, SigningKey};
 use crate::perms::{self, Exposure, Rule};
 use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
 use crate::secret::Secret;
-use crate::{redact, response, time, vlog};
+use crate::log::vlog;
+use crate::{redact, response, time};
 
 /// Files tokfetch reads keys, certificates and tokens from are small; a bigger one is a mistake.
 const MAX_FILE: u64 = 1 << 20;

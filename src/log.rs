@@ -22,7 +22,6 @@ pub fn quiet() -> bool {
 }
 
 /// Print a `-v` line to stderr (`tokfetch: …`).
-#[macro_export]
 macro_rules! vlog {
     ($($arg:tt)*) => {
         if $crate::log::verbose() {
@@ -33,3 +32,6 @@ macro_rules! vlog {
         }
     };
 }
+
+/// Crate-private: `use crate::log::vlog;` (not exported from the published crate).
+pub(crate) use vlog;

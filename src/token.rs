@@ -18,7 +18,8 @@ use crate::error::{Failure, Kind, Result};
 use crate::http::Client;
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
-use crate::{gather, jws, redact, response, time, vlog};
+use crate::log::vlog;
+use crate::{gather, jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]

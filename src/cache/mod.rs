@@ -21,7 +21,7 @@ use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::oauth;
 use crate::perms::{self, Exposure, Rule};
-use crate::vlog;
+use crate::log::vlog;
 use discovery::DISCOVERY_SUFFIX;
 
 const FORMAT: &str = "tokfetch-token-cache";

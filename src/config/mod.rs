@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use edit::{NewProfile, add_profile, remove_profile};
-pub use file::{MAX_CONFIG, load, read, resolve_path};
+pub use file::{load, read, resolve_path};
 pub use keys::COMMON_KEYS;
 pub use parse::parse;
 

@@ -19,7 +19,8 @@ use crate::config::Profile;
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
 use crate::provider::{Header, TokenRequest};
-use crate::{proxy, retry, time, vlog};
+use crate::log::vlog;
+use crate::{proxy, retry, time};
 
 pub use failure::too_large;
 pub use tls::{ClientIdentity, check_ca_file, pem_certs};

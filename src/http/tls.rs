@@ -14,7 +14,7 @@ use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::jws::{Format, KeyDer};
-use crate::vlog;
+use crate::log::vlog;
 
 /// A client certificate chain and the private key that goes with it, checked to match.
 #[derive(Clone)]
