@@ -6,11 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::keys::COMMON_KEYS;
-use super::values::resolve_path;
+use super::values::{Cx, Key, Value, resolve_path};
 use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_profile_name};
 use crate::endpoint;
 use crate::error::{Failure, Result};
@@ -105,38 +104,7 @@ fn named_variables(body: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The file being validated, for errors that point into it.
-pub(super) struct Cx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-pub(super) type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
-pub(super) type Value<'i> = Spanned<DeValue<'i>>;
-
 impl Cx<'_> {
-    pub(super) fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    pub(super) fn position(&self, offset: usize) -> String {
-        format!(":{}", self.line(offset))
-    }
-
-    pub(super) fn err(&self, span: std::ops::Range<usize>, msg: impl AsRef<str>) -> Failure {
-        Failure::config(format!(
-            "{}:{}: {}",
-            self.file,
-            self.line(span.start),
-            msg.as_ref()
-        ))
-    }
-
     fn profile(&self, config_path: &Path, name_key: &Key, body: &Value) -> Result<Profile> {
         let name = name_key.get_ref().to_string();
         if !valid_profile_name(&name) {
@@ -212,8 +180,9 @@ impl Cx<'_> {
                     p.text
                         .insert(spec.name, self.one_of(key, value, name, allowed)?);
                 }
-                KeyKind::Host => {
-                    p.text.insert(spec.name, self.host(key, value, name)?);
+                KeyKind::Host { builds } => {
+                    p.text
+                        .insert(spec.name, self.host(key, value, name, builds)?);
                 }
                 KeyKind::EnvName(field) => {
                     let var = self.env_name(key, value, name)?;

@@ -13,7 +13,9 @@ const KEYS: &[KeySpec] = &[
     KeySpec {
         name: "host",
         help: "the host (and optional :port) serving /configapi/v2/oauth/token",
-        kind: KeyKind::Host,
+        kind: KeyKind::Host {
+            builds: "https://<host>/configapi/v2/oauth/token",
+        },
         required: true,
         default: None,
         flag: true,

@@ -176,8 +176,9 @@ pub enum KeyKind {
     Text,
     /// One of these strings.
     OneOf(&'static [&'static str]),
-    /// A host name with an optional port, not a URL.
-    Host,
+    /// A host name with an optional port, not a URL; `builds` is the URL made from it, shown
+    /// when a URL is given instead.
+    Host { builds: &'static str },
     /// The name of an environment variable holding this secret.
     EnvName(Field),
     /// `true` or `false`.
