@@ -18,7 +18,6 @@ pub fn script(shell: Shell) -> String {
     }
 }
 
-
 const BASH_PROFILES: &str = r#"
 # Profile names, completed from the config by tokfetch itself (honours --config).
 _tokfetch_with_profiles() {
@@ -119,9 +118,9 @@ fn zsh(generated: &str) -> String {
 mod tests {
     use super::*;
 
-/// How many arguments take a profile name: get, header, exec, secret set/delete/status,
-/// cache clear, profile remove, inspect, doctor, git-credential.
-const PROFILE_ARGS: usize = 11;
+    /// How many arguments take a profile name: get, header, exec, secret set/delete/status,
+    /// cache clear, profile remove, inspect, doctor, git-credential.
+    const PROFILE_ARGS: usize = 11;
 
     #[test]
     fn zsh_completes_every_profile_argument_dynamically() {

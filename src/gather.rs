@@ -21,10 +21,11 @@ use crate::endpoint::{self, Endpoint};
 use crate::error::{Failure, Result};
 use crate::http::{Client, ClientIdentity, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
-use crate::perms::{self, Exposure, Rule};
-use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
-use crate::secret::Secret;
 use crate::log::vlog;
+use crate::perms::{self, Exposure, Rule};
+use crate::provider::{Discovery, Grant, Input, KeyFrom, Metadata, TokenSource};
+use crate::request::Header;
+use crate::secret::Secret;
 use crate::{redact, response, time};
 
 /// Files tokfetch reads keys, certificates and tokens from are small; a bigger one is a mistake.
@@ -225,8 +226,11 @@ fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<
         Header::new("Accept", "application/json"),
     ];
     let what = "GitHub Actions ID-token request";
-    let reply =
-        Client::to(profile, &target, what, None)?.get(&headers, deadline, &response::describe)?;
+    let reply = Client::to(profile.ca_file.as_deref(), &target, what, None)?.get(
+        &headers,
+        deadline,
+        &response::describe,
+    )?;
     match reply.status {
         200 => TokenSource::github_value(&reply.body).ok_or_else(|| {
             Failure::unusable(format!(
@@ -297,7 +301,7 @@ fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result
         let target = endpoint::parse(url, profile.allow_insecure_http)
             .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
         let what = "discovery request";
-        let reply = Client::to(profile, &target, what, None)?.get(
+        let reply = Client::to(profile.ca_file.as_deref(), &target, what, None)?.get(
             &headers,
             deadline,
             &response::describe,

@@ -25,6 +25,7 @@ mod perms;
 mod provider;
 mod proxy;
 mod redact;
+mod request;
 mod response;
 mod retry;
 mod roots;

@@ -16,9 +16,9 @@ use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
 use crate::http::Client;
+use crate::log::vlog;
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
-use crate::log::vlog;
 use crate::{gather, jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
@@ -192,7 +192,7 @@ fn fetch(
         redact::register(value);
     }
     let client = Client::to(
-        &target,
+        target.ca_file.as_deref(),
         target.endpoint(),
         "token request",
         gathered.client_identity.as_ref(),

@@ -19,9 +19,9 @@ use zeroize::Zeroizing;
 
 use crate::config::Profile;
 use crate::error::{Failure, Result};
+use crate::log::vlog;
 use crate::oauth;
 use crate::perms::{self, Exposure, Rule};
-use crate::log::vlog;
 use discovery::DISCOVERY_SUFFIX;
 
 const FORMAT: &str = "tokfetch-token-cache";

@@ -13,9 +13,9 @@ use crate::cli::GitCredentialArgs;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Result};
+use crate::log::vlog;
 use crate::output::emit;
 use crate::token::{self, Options};
-use crate::log::vlog;
 
 /// The most of git's description of a credential that is read (it is a handful of short lines).
 const MAX_INPUT: u64 = 64 * 1024;

@@ -172,7 +172,9 @@ impl Cx<'_> {
                 ),
             );
             if s.contains("://") {
-                f = f.hint(format!("drop the scheme and path: tokfetch builds {builds}"));
+                f = f.hint(format!(
+                    "drop the scheme and path: tokfetch builds {builds}"
+                ));
             }
             Err(f)
         }

@@ -15,11 +15,10 @@ use std::time::{Duration, Instant};
 use ureq::Agent;
 use zeroize::Zeroizing;
 
-use crate::config::Profile;
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
-use crate::provider::{Header, TokenRequest};
 use crate::log::vlog;
+use crate::request::{Header, TokenRequest};
 use crate::{proxy, retry, time};
 
 pub use failure::too_large;
@@ -85,10 +84,10 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client for `endpoint`, with the profile's TLS roots and proxy rules, presenting
-    /// `identity` in the TLS handshake when given.
+    /// A client for `endpoint`, trusting the profile's `ca_file` besides the system's roots,
+    /// with the proxy rules, presenting `identity` in the TLS handshake when given.
     pub fn to(
-        profile: &Profile,
+        ca_file: Option<&std::path::Path>,
         endpoint: &Endpoint,
         what: &'static str,
         identity: Option<&ClientIdentity>,
@@ -129,7 +128,7 @@ impl Client {
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .max_idle_connections(0);
         if endpoint.https {
-            cfg = cfg.tls_config(tls::tls_config(profile, identity)?);
+            cfg = cfg.tls_config(tls::tls_config(ca_file, identity)?);
         } else if identity.is_some() {
             return Err(Failure::config(format!(
                 "tls_client_auth needs https, and {} is plain http",

@@ -14,7 +14,7 @@ use rustls::{ClientConnection, StreamOwned};
 use ureq::http::Uri;
 
 use super::{CONNECT_TIMEOUT, USER_AGENT, failure, forward, tls, wire};
-use crate::config::Profile;
+use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
 use crate::{proxy, x509};
 
@@ -51,7 +51,9 @@ impl<T: Read + Write> ReadWrite for T {}
 
 /// The probe of one profile's endpoint.
 pub struct Probe<'p> {
-    profile: &'p Profile,
+    endpoint: &'p Endpoint,
+    /// The profile's `ca_file`.
+    ca_file: Option<&'p std::path::Path>,
     /// The endpoint's host and port.
     host: String,
     port: u16,
@@ -63,8 +65,10 @@ pub struct Probe<'p> {
 
 impl<'p> Probe<'p> {
     /// The probe, or why the way cannot be probed (a proxy that is not `http://`).
-    pub fn new(profile: &'p Profile) -> std::result::Result<Probe<'p>, String> {
-        let endpoint = profile.endpoint();
+    pub fn new(
+        endpoint: &'p Endpoint,
+        ca_file: Option<&'p std::path::Path>,
+    ) -> std::result::Result<Probe<'p>, String> {
         let uri: Uri = endpoint.url.parse().map_err(|e| format!("{e}"))?;
         let port = uri
             .port_u16()
@@ -88,7 +92,8 @@ impl<'p> Probe<'p> {
             }
         };
         Ok(Probe {
-            profile,
+            endpoint,
+            ca_file,
             host: endpoint.host.clone(),
             port,
             route,
@@ -163,7 +168,7 @@ impl<'p> Probe<'p> {
     /// The TLS handshake (through a CONNECT tunnel when a proxy applies); `None` for a plain
     /// http endpoint.
     pub fn tls(&mut self) -> Result<Option<TlsFacts>> {
-        if !self.profile.endpoint().https {
+        if !self.endpoint.https {
             return Ok(None);
         }
         let Some(Conn::Plain(mut tcp)) = self.conn.take() else {
@@ -172,7 +177,7 @@ impl<'p> Probe<'p> {
         if let Some(route) = &self.route {
             tunnel(&mut tcp, route, &join(&self.host, self.port))?;
         }
-        let config = Arc::new(tls::rustls_config(self.profile)?);
+        let config = Arc::new(tls::rustls_config(self.ca_file)?);
         let name = ServerName::try_from(self.host.clone())
             .map_err(|e| Failure::config(format!("{} is not a TLS server name: {e}", self.host)))?;
         let conn = ClientConnection::new(config, name)
@@ -219,7 +224,7 @@ impl<'p> Probe<'p> {
 
     /// One `HEAD` of the endpoint, without credentials: the server's `Date`, if it sent one.
     pub fn date(&mut self) -> Result<Option<u64>> {
-        let endpoint = self.profile.endpoint();
+        let endpoint = self.endpoint;
         let uri: Uri = endpoint
             .url
             .parse()

@@ -11,7 +11,6 @@ use rustls::pki_types::{
 };
 use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
 
-use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::jws::{Format, KeyDer};
 use crate::log::vlog;
@@ -84,8 +83,11 @@ pub fn pem_certs(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, S
 static ROOTS: Mutex<Option<(Option<PathBuf>, RootCerts)>> = Mutex::new(None);
 
 /// The TLS configuration: the trusted roots, and the client certificate when there is one.
-pub(super) fn tls_config(profile: &Profile, client: Option<&ClientIdentity>) -> Result<TlsConfig> {
-    let ca_file = ca_file(profile);
+pub(super) fn tls_config(
+    configured: Option<&Path>,
+    client: Option<&ClientIdentity>,
+) -> Result<TlsConfig> {
+    let ca_file = ca_file(configured);
     let mut memo = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
     let roots = match memo.as_ref() {
         Some((file, roots)) if *file == ca_file => roots.clone(),
@@ -129,9 +131,9 @@ fn root_certs(ca_file: Option<&Path>) -> Result<RootCerts> {
     })
 }
 
-/// `ca_file`, else `$TOKFETCH_CA_FILE`.
-fn ca_file(profile: &Profile) -> Option<PathBuf> {
-    profile.ca_file.clone().or_else(|| {
+/// The profile's `ca_file` (`configured`), else `$TOKFETCH_CA_FILE`.
+fn ca_file(configured: Option<&Path>) -> Option<PathBuf> {
+    configured.map(Path::to_path_buf).or_else(|| {
         std::env::var_os("TOKFETCH_CA_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -140,16 +142,16 @@ fn ca_file(profile: &Profile) -> Option<PathBuf> {
 
 /// The CA file that applies, and how many certificates it holds; an error when it does not
 /// parse (`doctor`).
-pub fn check_ca_file(profile: &Profile) -> Result<Option<(PathBuf, usize)>> {
-    match ca_file(profile) {
+pub fn check_ca_file(configured: Option<&Path>) -> Result<Option<(PathBuf, usize)>> {
+    match ca_file(configured) {
         Some(path) => Ok(Some((path.clone(), read_pem_certs(&path)?.len()))),
         None => Ok(None),
     }
 }
 
 /// The same roots as [`tls_config`], for a handshake of tokfetch's own (`doctor`'s probe).
-pub(super) fn rustls_config(profile: &Profile) -> Result<rustls::ClientConfig> {
-    let extra = match ca_file(profile) {
+pub(super) fn rustls_config(configured: Option<&Path>) -> Result<rustls::ClientConfig> {
+    let extra = match ca_file(configured) {
         Some(path) => read_pem_certs(&path)?,
         None => Vec::new(),
     };

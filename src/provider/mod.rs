@@ -17,13 +17,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
 pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
 use crate::jws::{Alg, SigningKey};
+use crate::request::{Header, TokenRequest};
 use crate::secret::{Field, Secret};
 
 /// Every provider, in the order help and messages list them.
@@ -301,43 +300,6 @@ impl<'a> Inputs<'a> {
 
     pub(crate) fn missing(what: &str) -> Failure {
         Failure::internal(format!("{what} was not gathered before the request"))
-    }
-}
-
-/// One request header.
-#[derive(Debug)]
-pub struct Header {
-    pub name: &'static str,
-    pub value: Zeroizing<String>,
-}
-
-impl Header {
-    pub fn new(name: &'static str, value: impl Into<String>) -> Self {
-        Header {
-            name,
-            value: Zeroizing::new(value.into()),
-        }
-    }
-}
-
-/// A complete token request: POST these headers and this body to the profile's endpoint.
-#[derive(Debug)]
-pub struct TokenRequest {
-    pub headers: Vec<Header>,
-    pub body: Zeroizing<Vec<u8>>,
-    /// `client_credentials`, `refresh_token` or `token_exchange`, for `-v`.
-    pub grant: &'static str,
-    /// Values in the request that are credentials of their own (a signed client assertion):
-    /// the flow registers them with the redactor.
-    pub sensitive: Vec<Zeroizing<String>>,
-}
-
-impl TokenRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
     }
 }
 

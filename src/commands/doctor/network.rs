@@ -21,7 +21,7 @@ const CERT_WARN_DAYS: u64 = 14;
 
 /// DNS, TCP, TLS and the clock, each skipped when the one before it failed.
 pub fn reach(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
-    let mut probe = match Probe::new(profile) {
+    let mut probe = match Probe::new(profile.endpoint(), profile.ca_file.as_deref()) {
         Ok(p) => p,
         Err(why) => {
             report.add(Check::warn(

@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 use crate::error::{Failure, Result};
 use crate::jws::{self, Alg, Signer};
 use crate::oauth;
-use crate::provider::{Header, Inputs, Settings};
+use crate::provider::{Inputs, Settings};
+use crate::request::Header;
 use crate::secret::Field;
 
 /// RFC 7523 §2.2.

@@ -9,7 +9,8 @@ use ring::signature;
 
 use crate::jws::{self, SigningKey};
 use crate::provider::testing::{body, build, profile};
-use crate::provider::{Grant, Input, Inputs, KeyFrom, TokenRequest};
+use crate::provider::{Grant, Input, Inputs, KeyFrom};
+use crate::request::TokenRequest;
 use crate::secret::{Field, Secret};
 
 use super::{Discovery, TokenSource};
