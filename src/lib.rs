@@ -13,6 +13,7 @@ mod der;
 mod endpoint;
 mod error;
 mod fast;
+mod format;
 mod gather;
 mod http;
 mod jws;

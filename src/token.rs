@@ -40,7 +40,7 @@ pub struct Token {
 }
 
 impl Token {
-    pub fn from_entry(e: Entry) -> Token {
+    fn from_entry(e: Entry) -> Token {
         Token {
             access_token: e.access_token,
             expires_at: Some(e.expires_at),
@@ -69,22 +69,23 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     };
     let identity = Identity::of(profile);
     if !opts.refresh
-        && let Some(hit) = usable(cache.load(&profile.name, &identity), opts.min_ttl, profile)
+        && let Cached::Hit(token) = lookup(&cache, profile, &identity, opts.min_ttl)
     {
-        return Ok(Token::from_entry(hit));
+        return Ok(token);
     }
 
     let _lock = cache.lock(&profile.name, deadline)?;
     // Another process may have fetched while we waited for the lock.
-    let previous = cache.load(&profile.name, &identity);
-    if !opts.refresh
-        && let Some(hit) = usable(previous.clone(), opts.min_ttl, profile)
-    {
-        return Ok(Token::from_entry(hit));
-    }
-    if opts.refresh {
+    let previous = if opts.refresh {
         vlog!("cache: --refresh, fetching a new token");
-    }
+        cache.load(&profile.name, &identity)
+    } else {
+        match lookup(&cache, profile, &identity, opts.min_ttl) {
+            Cached::Hit(token) => return Ok(token),
+            Cached::Stale(entry) => Some(entry),
+            Cached::Missing => None,
+        }
+    };
 
     let kept = previous.and_then(|e| e.refresh_token);
     let started = time::now_unix();
@@ -110,19 +111,31 @@ fn cache_for(profile: &Profile, opts: &Options) -> Option<Cache> {
     c
 }
 
-/// The entry if it is still valid for `min_ttl` seconds.
-fn usable(entry: Option<Entry>, min_ttl: u64, profile: &Profile) -> Option<Entry> {
-    let entry = entry?;
+/// What the cache holds for a profile, weighed against `--min-ttl`.
+pub enum Cached {
+    /// A token valid for at least `--min-ttl` more seconds.
+    Hit(Token),
+    /// An entry too close to its end (its refresh token may still serve).
+    Stale(Entry),
+    Missing,
+}
+
+/// The hit path, the one way a cached token is found: by `obtain`, and by the clap-free fast
+/// path (`fast`) before clap runs. Reads no secret, opens no keyring and no socket.
+pub fn lookup(cache: &Cache, profile: &Profile, identity: &Identity, min_ttl: u64) -> Cached {
+    let Some(entry) = cache.load(&profile.name, identity) else {
+        return Cached::Missing;
+    };
     register_token(&entry.access_token, entry.refresh_token.as_deref());
     let now = time::now_unix();
     let left = entry.remaining(now);
     let name = &profile.name;
     if entry.valid_for(min_ttl, now) {
         vlog!("cache: hit for `{name}`, {left} s left");
-        Some(entry)
+        Cached::Hit(Token::from_entry(entry))
     } else {
         vlog!("cache: cached token for `{name}` has {left} s left, less than --min-ttl {min_ttl}");
-        None
+        Cached::Stale(entry)
     }
 }
 
