@@ -35,7 +35,10 @@ mod tests {
             let name = clap::ValueEnum::to_possible_value(f).map(|v| v.get_name().to_string());
             assert_eq!(name.as_deref().and_then(Format::named), Some(*f));
         }
-        assert_eq!(Format::named("exec-credential"), Some(Format::ExecCredential));
+        assert_eq!(
+            Format::named("exec-credential"),
+            Some(Format::ExecCredential)
+        );
         assert_eq!(Format::named("JSON"), None);
         assert_eq!(Format::named(""), None);
     }
