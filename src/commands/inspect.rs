@@ -14,6 +14,7 @@ use crate::cli::InspectArgs;
 use crate::config::{Config, Profile};
 use crate::credentials::{self, Presence};
 use crate::output::emit;
+use crate::provider::{Grant, Input};
 use crate::redact::escape_controls;
 use crate::{jwt, redact, time};
 
@@ -86,7 +87,15 @@ fn view(profile: &Profile, now: u64) -> View {
         profile: profile.name.clone(),
         provider: profile.provider.name(),
         endpoint: s.endpoint.url.clone(),
-        issuer: s.get("issuer").map(str::to_string),
+        // The issuer whose discovery document names the token endpoint, where there is one.
+        issuer: profile
+            .provider
+            .inputs(s, Grant::Primary)
+            .into_iter()
+            .find_map(|i| match i {
+                Input::Discovery(d) => Some(d.issuer),
+                _ => None,
+            }),
         auth_method: profile.provider.client_auth(s),
         client_id: s.client_id.clone(),
         scope: s.scope.clone(),

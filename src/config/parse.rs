@@ -13,7 +13,7 @@ use super::values::{Cx, Key, Value, resolve_path};
 use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_profile_name};
 use crate::endpoint;
 use crate::error::{Failure, Result};
-use crate::provider::{self, KeyKind, ProviderRef, Settings, Values};
+use crate::provider::{self, KeyKind, Own, ProviderRef, Settings, Values};
 use crate::secret::Field;
 use crate::suggest;
 
@@ -85,8 +85,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
     Ok(config)
 }
 
-/// The variables a profile's `*_env` keys name, and an `assertion_source = "env:VAR"`'s,
-/// read even from a profile that is broken otherwise: `exec` withholds them all.
+/// The variables a profile's `*_env` keys name, and those a provider's key names in its own
+/// way (`Provider::variable_in`), read even from a profile that is broken otherwise: `exec`
+/// withholds them all.
 fn named_variables(body: &Value) -> Vec<String> {
     let DeValue::Table(t) = body.get_ref() else {
         return Vec::new();
@@ -96,9 +97,9 @@ fn named_variables(body: &Value) -> Vec<String> {
             DeValue::String(var) if Field::ALL.iter().any(|f| f.env_key() == k.get_ref()) => {
                 Some(var.to_string())
             }
-            DeValue::String(src) if k.get_ref() == "assertion_source" => {
-                src.strip_prefix("env:").map(str::to_string)
-            }
+            DeValue::String(value) => provider::ALL
+                .iter()
+                .find_map(|p| p.variable_in(k.get_ref(), value)),
             _ => None,
         })
         .collect()
@@ -250,25 +251,23 @@ impl Cx<'_> {
         }
         let values = Values::new(values);
         let span_of = |key: &str| p.spans.get(key).cloned().unwrap_or(at.header.clone());
-        let url = match token_url.or_else(|| provider.default_endpoint(&values)) {
-            Some(u) => u,
-            None if provider.keys().iter().any(|k| k.name == "issuer") => {
-                return Err(self.err(
+        // The profile's token_url, else the provider's (the URL an error about it points at
+        // the key it came from).
+        let (url, url_key) = match token_url.map(|u| (u, None)) {
+            Some(given) => given,
+            None => provider.default_endpoint(&values).ok_or_else(|| {
+                self.err(
                     at.header.clone(),
                     format!(
-                        "profile `{}` is missing required key `token_url` (or `issuer`, to find the token endpoint by discovery)",
-                        at.name
+                        "profile `{}` is missing required key {}",
+                        at.name,
+                        provider.endpoint_keys()
                     ),
-                ));
-            }
-            None => return Err(self.missing(at, "token_url")),
+                )
+            })?,
         };
+        let url_key = url_key.unwrap_or("token_url");
         let allow_insecure_http = p.flags.get("allow_insecure_http").copied().unwrap_or(false);
-        let url_key = if values.get("token_url").is_none() && values.get("issuer").is_some() {
-            "issuer"
-        } else {
-            "token_url"
-        };
         let endpoint = endpoint::parse(&url, allow_insecure_http).map_err(|why| {
             let f = self.err(span_of(url_key), format!("profile `{}`: {why}", at.name));
             if why.starts_with("refusing plain http") {
@@ -281,14 +280,14 @@ impl Cx<'_> {
             .get("scope")
             .map(str::to_string)
             .or_else(|| provider.default_scope(&values));
-        let settings = Settings {
+        let mut settings = Settings {
             client_id,
             endpoint,
             scope,
             params: std::mem::take(&mut p.params),
-            values,
+            own: Own::Common,
         };
-        provider.check(&settings).map_err(|problem| {
+        settings.own = provider.settle(&settings, &values).map_err(|problem| {
             self.err(
                 span_of(problem.key),
                 problem.message.replace("{profile}", at.name),
@@ -454,7 +453,12 @@ audience = "https://api.acme.example"
             c.profiles["corp"].settings.scope.as_deref(),
             Some("example.com")
         );
-        assert_eq!(c.profiles["andopen"].settings.get("tenant"), Some("acme"));
+        assert_eq!(
+            c.profiles["andopen"].settings.own,
+            crate::provider::Own::AndOpen {
+                tenant: "acme".into()
+            }
+        );
         assert_eq!(
             c.profiles["okta"].settings.params,
             vec![(
@@ -463,7 +467,8 @@ audience = "https://api.acme.example"
             )]
         );
         assert_eq!(c.profiles["okta"].provider.name(), "oauth2");
-        assert_eq!(c.profiles["okta"].settings.get("auth_method"), Some("post"));
+        let p = &c.profiles["okta"];
+        assert_eq!(p.provider.client_auth(&p.settings), "post");
     }
 
     #[test]
@@ -501,7 +506,8 @@ client_id = "c"
             c.profiles["staging"].endpoint().url,
             "https://staging.auth.andopen.co/auth/token"
         );
-        assert_eq!(c.profiles["o"].settings.get("auth_method"), Some("basic"));
+        let p = &c.profiles["o"];
+        assert_eq!(p.provider.client_auth(&p.settings), "basic");
         assert!(c.profiles["o"].cache);
     }
 

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use oauth2::OAuth2Settings;
 pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
 
 use crate::endpoint::Endpoint;
@@ -41,12 +42,25 @@ pub trait Provider: Sync {
     fn about(&self) -> &'static str;
     /// The config keys only this provider accepts (the common ones belong to every profile).
     fn keys(&self) -> &'static [KeySpec];
-    /// Checks across keys, once every key is read and defaults are in.
-    fn check(&self, _settings: &Settings) -> std::result::Result<(), Problem> {
-        Ok(())
+    /// The provider's own settings, typed, made once from its keys' values when the config is
+    /// read (defaults are in, `settings` has everything but `own`), with the checks across
+    /// keys: later code matches on what this returns and never reads a value again.
+    fn settle(&self, _settings: &Settings, _values: &Values) -> std::result::Result<Own, Problem> {
+        Ok(Own::Common)
     }
-    /// The documented token endpoint; `None` when the profile must give `token_url`.
-    fn default_endpoint(&self, values: &Values) -> Option<String>;
+    /// The documented token endpoint, or the URL the profile's own keys give (with that key,
+    /// whose line an error about the URL points at); `None` when the profile must give
+    /// `token_url`.
+    fn default_endpoint(&self, values: &Values) -> Option<(String, Option<&'static str>)>;
+    /// What a profile that gives no endpoint is told it lacks.
+    fn endpoint_keys(&self) -> &'static str {
+        "`token_url`"
+    }
+    /// The environment variable a value of one of this provider's keys names, if it names one
+    /// (read from every profile, broken ones too: `exec` withholds these variables).
+    fn variable_in(&self, _key: &str, _value: &str) -> Option<String> {
+        None
+    }
     /// The scope sent when the profile sets none.
     fn default_scope(&self, _values: &Values) -> Option<String> {
         None
@@ -80,8 +94,8 @@ pub trait Provider: Sync {
     }
     /// How the client authenticates, in words (`inspect`, `doctor`): the profile's
     /// `auth_method` where the provider has that key.
-    fn client_auth(&self, settings: &Settings) -> String {
-        settings.get("auth_method").unwrap_or("basic").to_string()
+    fn client_auth(&self, _settings: &Settings) -> String {
+        "basic".to_string()
     }
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
@@ -198,7 +212,7 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A profile's provider settings: what goes on the wire, checked.
+/// A profile's provider settings: what goes on the wire, checked and typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub client_id: String,
@@ -207,17 +221,24 @@ pub struct Settings {
     pub scope: Option<String>,
     /// Extra form fields, in key order.
     pub params: Vec<(String, String)>,
-    /// The provider's own keys, defaults filled in.
-    pub values: Values,
+    /// The provider's own settings, as [`Provider::settle`] typed them.
+    pub own: Own,
 }
 
-impl Settings {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key)
-    }
+/// A provider's own settings, typed once when the config is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Own {
+    /// Nothing besides the common settings (the provider's keys only made the endpoint).
+    Common,
+    /// &Open's tenant reference, sent in every body.
+    AndOpen {
+        tenant: String,
+    },
+    OAuth2(Box<OAuth2Settings>),
 }
 
-/// The values of a provider's own keys, by key.
+/// The values of a provider's own keys, by key, as the config file has them: read only while
+/// the config is turned into [`Settings`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Values(BTreeMap<&'static str, String>);
 
@@ -312,6 +333,23 @@ fn form_headers() -> Vec<Header> {
         Header::new("Content-Type", FORM),
         Header::new("Accept", JSON),
     ]
+}
+
+/// Unencoded HTTP Basic cannot carry a client id with `:` (RFC 7617 §2): a check of every
+/// provider that sends it.
+fn unencoded_basic_id(s: &Settings) -> std::result::Result<(), Problem> {
+    if s.client_id.contains(':') {
+        return Err(Problem {
+            key: "client_id",
+            message: "client_id of profile `{profile}` contains `:`, which unencoded HTTP Basic cannot carry".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The error for settings that `settle` of another provider made: a bug, never the user's.
+fn unsettled(provider: &str) -> Failure {
+    Failure::internal(format!("the settings are not provider {provider}'s"))
 }
 
 /// The error for a grant the provider does not perform.
