@@ -15,11 +15,12 @@ use crate::cache::{Cache, Entry, Identity};
 use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
+use crate::gather::{self, Discover};
 use crate::http::Client;
 use crate::log::vlog;
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
-use crate::{gather, jws, redact, response, time};
+use crate::{jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]
@@ -62,9 +63,15 @@ impl Token {
 /// reuse whatever was read (`-o curl` headers need some again).
 pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
     let deadline = Instant::now() + opts.timeout;
+    // `--refresh` also fetches a discovery document again (README "Discovery").
+    let mode = if opts.refresh {
+        Discover::Fresh
+    } else {
+        Discover::Cached
+    };
     let Some(cache) = cache_for(profile, opts) else {
         let started = time::now_unix();
-        let fresh = fetch(profile, Grant::Primary, credentials, deadline)?;
+        let fresh = fetch(profile, Grant::Primary, credentials, deadline, mode)?;
         return Ok(Token::issued(fresh, started));
     };
     let identity = Identity::of(profile);
@@ -89,7 +96,7 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
 
     let kept = previous.and_then(|e| e.refresh_token);
     let started = time::now_unix();
-    let fresh = renew(profile, kept, credentials, deadline)?;
+    let fresh = renew(profile, kept, credentials, deadline, mode)?;
     store(&cache, profile, &identity, &fresh, started);
     Ok(Token::issued(fresh, started))
 }
@@ -146,12 +153,13 @@ fn renew(
     kept: Option<Zeroizing<String>>,
     credentials: &mut Credentials,
     deadline: Instant,
+    mode: Discover,
 ) -> Result<TokenResponse> {
     let kept = kept.filter(|_| profile.provider.keeps_refresh_token());
     let Some(rt) = kept else {
-        return fetch(profile, Grant::Primary, credentials, deadline);
+        return fetch(profile, Grant::Primary, credentials, deadline, mode);
     };
-    match fetch(profile, Grant::Refresh(&rt), credentials, deadline) {
+    match fetch(profile, Grant::Refresh(&rt), credentials, deadline, mode) {
         Ok(mut t) => {
             if t.refresh_token.is_none() {
                 t.refresh_token = Some(rt.clone());
@@ -163,23 +171,56 @@ fn renew(
                 "refresh grant failed ({}); falling back to client credentials",
                 e.message
             );
-            fetch(profile, Grant::Primary, credentials, deadline)
+            fetch(profile, Grant::Primary, credentials, deadline, mode)
         }
         Err(e) => Err(e),
     }
 }
 
-/// One grant against the profile's endpoint, with retries, validated.
+/// One grant against the profile's endpoint, with retries, validated. With discovery, a token
+/// endpoint from a cached document that answers 404, 405 or 410 may be one the server has
+/// since moved: the document is fetched again, once, before that is an error (README
+/// "Discovery"); `--refresh` fetches it again from the start.
 fn fetch(
     profile: &Profile,
     grant: Grant,
     credentials: &mut Credentials,
     deadline: Instant,
+    mode: Discover,
 ) -> Result<TokenResponse> {
+    match attempt(profile, grant, credentials, deadline, mode)? {
+        Attempt::Done(t) => Ok(t),
+        Attempt::Stale(failure) => {
+            vlog!(
+                "discovery: the token endpoint answered {}; fetching the discovery document again",
+                failure.message
+            );
+            match attempt(profile, grant, credentials, deadline, Discover::Fresh)? {
+                Attempt::Done(t) => Ok(t),
+                Attempt::Stale(f) => Err(f),
+            }
+        }
+    }
+}
+
+/// What one try at the token endpoint came to.
+enum Attempt {
+    Done(TokenResponse),
+    /// A failure that a stale cached discovery document could explain.
+    Stale(Failure),
+}
+
+fn attempt(
+    profile: &Profile,
+    grant: Grant,
+    credentials: &mut Credentials,
+    deadline: Instant,
+    mode: Discover,
+) -> Result<Attempt> {
     let needs = profile.provider.needs(&profile.settings, grant);
     // A missing secret is reported before anything else is read or asked over the network.
     credentials.load(&needs)?;
-    let gathered = gather::gather(profile, grant, credentials, deadline)?;
+    let gathered = gather::gather(profile, grant, credentials, deadline, mode)?;
     // With discovery, the request goes to the endpoint the issuer names.
     let target = match &gathered.endpoint {
         Some(endpoint) => {
@@ -202,7 +243,7 @@ fn fetch(
     // assertion now, the refresh token when it was cached. Whatever the server echoes back is
     // cleaned before it is shown.
     for value in &req.sensitive {
-        redact::register(value);
+        redact::register_jws(value);
     }
     let client = Client::to(
         target.ca_file.as_deref(),
@@ -211,9 +252,25 @@ fn fetch(
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
-    let token = response::interpret(&target, &reply, req.grant)?;
-    register_token(&token.access_token, token.refresh_token.as_deref());
-    Ok(token)
+    let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
+    match response::interpret(&target, &reply, req.grant) {
+        Ok(token) => {
+            register_token(&token.access_token, token.refresh_token.as_deref());
+            Ok(Attempt::Done(token))
+        }
+        Err(f) if moved => {
+            let f = f.hint(format!(
+                "the token endpoint came from the issuer's discovery document; if that has changed: tokfetch cache clear {}",
+                profile.name
+            ));
+            if gathered.endpoint_cached {
+                Ok(Attempt::Stale(f))
+            } else {
+                Err(f)
+            }
+        }
+        Err(f) => Err(f),
+    }
 }
 
 /// Keep `fresh` for later calls, when its lifetime is known. A refresh token is kept only
@@ -233,11 +290,16 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
             .clone()
             .filter(|_| profile.provider.keeps_refresh_token()),
     };
+    // A cache that cannot be written (a full or read-only disk) costs a round trip on every
+    // call: the token is still printed, and one warning says why it was not kept.
     match cache.store(&profile.name, identity, &entry) {
         Ok(()) => vlog!("cache: stored token for `{}` ({lifetime} s)", profile.name),
-        Err(e) => vlog!(
-            "cache: cannot write to {}: {e}; not caching",
-            cache.dir().display()
+        Err(e) => crate::log::warn(
+            &format!(
+                "the token was not cached: cannot write to {}: {e}",
+                cache.dir().display()
+            ),
+            &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
         ),
     }
 }

@@ -281,7 +281,7 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     if let (true, Some(name)) = (missing, name) {
         // A failing command keeps stdout empty; the report still reaches the terminal.
-        eprint!("{out}");
+        crate::stderr::block(&out);
         return Err(Failure::credentials(format!("profile `{name}` is missing a secret")).into());
     }
     emit(&out)?;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Config, parse};
 use crate::error::{Failure, Result};
+use crate::fsread;
 use crate::perms::{self, Exposure, Rule};
 
 /// `--config` > `$TOKFETCH_CONFIG` > `<config dir>/tokfetch/config.toml`.
@@ -44,34 +45,23 @@ pub fn load(path: &Path) -> Result<Config> {
 /// on Unix a file others may write or that another user owns (root aside): the config decides
 /// where secrets are sent, so it gets the trust ssh gives `~/.ssh/config`.
 pub fn read(path: &Path) -> Result<Option<String>> {
-    use std::io::Read;
     let cannot = |e: std::io::Error| {
         Failure::config(format!("cannot read config file {}: {e}", path.display()))
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        // Opening a FIFO for reading would block until a writer came; non-blocking returns at
-        // once, and the type check below refuses it.
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = match options.open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(cannot(e)),
+    let refused = |r: fsread::Refusal| match r {
+        fsread::Refusal::Io(e) => cannot(e),
+        fsread::Refusal::TooLarge(_) => too_large(path),
+        fsread::Refusal::NotRegular(what) => not_a_file(path, what),
+        other => Failure::config(format!("config file {} {other}", path.display())),
     };
-    let meta = file.metadata().map_err(cannot)?;
-    check_file(path, &meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        return Err(too_large(path));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
+    let opened = match fsread::open(path, fsread::Rules::named(MAX_CONFIG)) {
+        Ok(o) => o,
+        Err(fsread::Refusal::NotFound) => return Ok(None),
+        Err(r) => return Err(refused(r)),
+    };
+    trusted(path, &opened.meta)?;
+    let bytes = opened.read().map_err(refused)?;
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
         Failure::config(format!("{}: the config file is not UTF-8", path.display()))
     })?;
     Ok(Some(text))
@@ -85,22 +75,16 @@ fn too_large(path: &Path) -> Failure {
     ))
 }
 
-/// A regular file (a link to one is followed), small enough, and on Unix trusted.
-fn check_file(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "not a regular file (a FIFO, socket or device)"
-        };
-        return Err(
-            Failure::config(format!("config file {} is {what}", path.display()))
-                .hint("point --config or TOKFETCH_CONFIG at a TOML file"),
-        );
-    }
-    if meta.len() > MAX_CONFIG {
-        return Err(too_large(path));
-    }
+fn not_a_file(path: &Path, what: &str) -> Failure {
+    Failure::config(format!(
+        "config file {} is {what}, not a regular file",
+        path.display()
+    ))
+    .hint("point --config or TOKFETCH_CONFIG at a TOML file")
+}
+
+/// On Unix, ours (or root's) and writable by nobody else.
+fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
     match perms::check(meta, Rule::NotWritable { root_ok: true }) {
         Ok(()) => Ok(()),
         Err(Exposure::Owner(uid)) => Err(Failure::config(format!(

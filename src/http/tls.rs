@@ -174,7 +174,8 @@ pub(super) fn rustls_config(configured: Option<&Path>) -> Result<rustls::ClientC
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<Certificate<'static>>> {
-    let pem = std::fs::read(path)
+    // The one safe reader: a FIFO or device named as ca_file is exit 3 at once, never a hang.
+    let pem = crate::fsread::read(path, crate::fsread::Rules::named(1 << 20))
         .map_err(|e| Failure::config(format!("cannot read ca_file {}: {e}", path.display())))?;
     pem_certs(&pem).map_err(|why| Failure::config(format!("ca_file {} {why}", path.display())))
 }

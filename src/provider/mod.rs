@@ -97,6 +97,11 @@ pub trait Provider: Sync {
     fn client_auth(&self, _settings: &Settings) -> String {
         "basic".to_string()
     }
+    /// What the token request carries that must not cross the network in the clear: a
+    /// refusal of plain http names it (README "Security model").
+    fn credential(&self, _values: &Values) -> crate::endpoint::Credential {
+        crate::endpoint::Credential::ClientSecret
+    }
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
         Vec::new()
@@ -192,6 +197,8 @@ pub enum KeyKind {
     /// A host name with an optional port, not a URL; `builds` is the URL made from it, shown
     /// when a URL is given instead.
     Host { builds: &'static str },
+    /// A list of hosts, each with an optional port (`git_hosts`).
+    Hosts,
     /// The name of an environment variable holding this secret.
     EnvName(Field),
     /// `true` or `false`.

@@ -22,6 +22,7 @@ pub use sources::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, TokenSource};
 use super::{
     Grant, Input, Inputs, KeySpec, Own, Problem, Provider, Settings, TokenRequest, Values,
 };
+use crate::endpoint::Credential;
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
@@ -187,6 +188,17 @@ impl Provider for OAuth2 {
 
     fn client_auth(&self, s: &Settings) -> String {
         own(s).map_or("basic", |o| o.auth.name()).to_string()
+    }
+
+    fn credential(&self, values: &Values) -> Credential {
+        match values.get("auth_method").and_then(AuthMethod::named) {
+            Some(
+                AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt | AuthMethod::Federated,
+            ) => Credential::ClientAssertion,
+            Some(AuthMethod::TlsClientAuth) => Credential::ClientCertificate,
+            Some(AuthMethod::None) => Credential::SubjectToken,
+            _ => Credential::ClientSecret,
+        }
     }
 
     /// Everything that changes which token the server issues — never key material.
