@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use crate::cache::{Cache, Identity};
 use crate::cli::{MIN_TTL, TIMEOUT_RANGE};
 use crate::format::Format;
-use crate::token::{self, Cached};
+use crate::token::{self, Cached, Token};
 use crate::{config, output, time};
 
 /// What a plain `get`/`header` command line asks for.
@@ -128,10 +128,11 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     let cache = Cache::locate()?;
     // An untrusted directory is the normal path's to report.
     cache.trusted().ok()?;
-    let Cached::Hit(token) = token::lookup(&cache, profile, &Identity::of(profile), plain.min_ttl)
+    let Cached::Hit(hit) = token::lookup(&cache, profile, &Identity::of(profile), plain.min_ttl)
     else {
         return None;
     };
+    let token = Token::from_entry(hit);
     let text = output::render(plain.output, &token, &profile.name, &[], time::now_unix());
     output::emit(&text).ok()?;
     Some(ExitCode::SUCCESS)

@@ -41,7 +41,7 @@ pub struct Token {
 }
 
 impl Token {
-    fn from_entry(e: Entry) -> Token {
+    pub fn from_entry(e: Entry) -> Token {
         Token {
             access_token: e.access_token,
             expires_at: Some(e.expires_at),
@@ -76,9 +76,9 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     };
     let identity = Identity::of(profile);
     if !opts.refresh
-        && let Cached::Hit(token) = lookup(&cache, profile, &identity, opts.min_ttl)
+        && let Cached::Hit(hit) = lookup(&cache, profile, &identity, opts.min_ttl).registered()
     {
-        return Ok(token);
+        return Ok(Token::from_entry(hit));
     }
 
     let _lock = cache.lock(&profile.name, deadline)?;
@@ -87,8 +87,8 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
         vlog!("cache: --refresh, fetching a new token");
         cache.load(&profile.name, &identity)
     } else {
-        match lookup(&cache, profile, &identity, opts.min_ttl) {
-            Cached::Hit(token) => return Ok(token),
+        match lookup(&cache, profile, &identity, opts.min_ttl).registered() {
+            Cached::Hit(hit) => return Ok(Token::from_entry(hit)),
             Cached::Stale(entry) => Some(entry),
             Cached::Missing => None,
         }
@@ -121,7 +121,7 @@ fn cache_for(profile: &Profile, opts: &Options) -> Option<Cache> {
 /// What the cache holds for a profile, weighed against `--min-ttl`.
 pub enum Cached {
     /// A token valid for at least `--min-ttl` more seconds.
-    Hit(Token),
+    Hit(Entry),
     /// An entry too close to its end (its refresh token may still serve).
     Stale(Entry),
     Missing,
@@ -133,16 +133,30 @@ pub fn lookup(cache: &Cache, profile: &Profile, identity: &Identity, min_ttl: u6
     let Some(entry) = cache.load(&profile.name, identity) else {
         return Cached::Missing;
     };
-    register_token(&entry.access_token, entry.refresh_token.as_deref());
     let now = time::now_unix();
     let left = entry.remaining(now);
     let name = &profile.name;
     if entry.valid_for(min_ttl, now) {
         vlog!("cache: hit for `{name}`, {left} s left");
-        Cached::Hit(Token::from_entry(entry))
+        Cached::Hit(entry)
     } else {
         vlog!("cache: cached token for `{name}` has {left} s left, less than --min-ttl {min_ttl}");
         Cached::Stale(entry)
+    }
+}
+
+impl Cached {
+    /// The same, with its tokens registered with the redactor: for a caller that may go on to
+    /// print on stderr (`obtain`). The fast path prints nothing there after a hit (it falls
+    /// through to `obtain` on any trouble), so it skips the cost of the encodings.
+    pub fn registered(self) -> Cached {
+        match &self {
+            Cached::Hit(e) | Cached::Stale(e) => {
+                register_token(&e.access_token, e.refresh_token.as_deref());
+            }
+            Cached::Missing => {}
+        }
+        self
     }
 }
 

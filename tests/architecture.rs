@@ -231,14 +231,22 @@ fn modules_import_only_what_architecture_md_lists() {
         };
         let unlisted: Vec<&String> = deps.difference(&listed).collect();
         if !unlisted.is_empty() {
-            wrong.push(format!("{name} imports {unlisted:?}, its entry lists {listed:?}"));
+            wrong.push(format!(
+                "{name} imports {unlisted:?}, its entry lists {listed:?}"
+            ));
         }
         let unknown: Vec<&String> = listed.iter().filter(|l| !mods.contains_key(*l)).collect();
         if !unknown.is_empty() {
-            wrong.push(format!("{name}'s entry lists {unknown:?}, which are no modules"));
+            wrong.push(format!(
+                "{name}'s entry lists {unknown:?}, which are no modules"
+            ));
         }
     }
-    assert!(wrong.is_empty(), "ARCHITECTURE.md is out of date:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "ARCHITECTURE.md is out of date:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
