@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use ureq::http::Uri;
+use http::Uri;
 
 /// A token URL that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +140,9 @@ pub fn may_carry(
     allow_insecure_http: bool,
 ) -> Result<Endpoint, String> {
     let e = parse(url, true)?;
-    if !(e.https || is_loopback(&e.host) || allow_insecure_http && credential.insecure_allowed()) {
+    let allowed =
+        e.https || is_loopback(&e.host) || (allow_insecure_http && credential.insecure_allowed());
+    if !allowed {
         return Err(format!(
             "refusing plain http for `{url}`: {} would cross the network unencrypted",
             credential.name()
@@ -196,6 +198,16 @@ pub fn parse(url: &str, allow_insecure_http: bool) -> Result<Endpoint, String> {
         https,
         host,
     })
+}
+
+/// What a profile's requests may do besides their URL: the CA file it trusts besides the
+/// system's roots, whether plain http may carry its token request off loopback, and what that
+/// request carries. It is all `http` is told of a profile (`config::Profile::trust`).
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    pub ca_file: Option<&'a std::path::Path>,
+    pub allow_insecure_http: bool,
+    pub carries: Credential,
 }
 
 #[cfg(test)]

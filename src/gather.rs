@@ -19,7 +19,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::{self, Credential, Endpoint};
 use crate::error::{Failure, Kind, Result};
 use crate::fsread;
-use crate::http::{Client, ClientIdentity, Reply};
+use crate::http::{Client, ClientIdentity, Purpose, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
 use crate::log::vlog;
 use crate::perms::{self, Exposure, Rule};
@@ -73,7 +73,7 @@ pub fn gather(
                 let chain = crate::http::pem_certs(&pem).map_err(|why| {
                     Failure::credentials(format!("client_cert_file {} {why}", path.display()))
                 })?;
-                g.thumbprints = chain.first().map(|leaf| jws::thumbprints(leaf.der()));
+                g.thumbprints = chain.first().map(|leaf| jws::thumbprints(leaf.as_ref()));
             }
             Input::ClientCertificate { chain, key } => {
                 let (der, source) = private_key(&key, credentials)?;
@@ -245,13 +245,15 @@ fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<
         Header::new("Authorization", format!("Bearer {}", bearer.as_str())),
         Header::new("Accept", "application/json"),
     ];
-    let what = "GitHub Actions ID-token request";
-    let reply = Client::to(profile.ca_file.as_deref(), &target, what, None)?.get(
+    let purpose = Purpose::IdToken;
+    let what = purpose.request();
+    let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
         &headers,
         deadline,
         &response::describe,
     )?;
     match reply.status {
+        200 if reply.body_too_large => Err(crate::http::too_large(purpose)),
         200 => TokenSource::github_value(&reply.body).ok_or_else(|| {
             Failure::unusable(format!(
                 "the GitHub Actions ID-token service at {} answered 200 without a token",
@@ -326,7 +328,7 @@ fn discover(
     }
     let endpoint = endpoint_of(d, &m).map_err(|f| {
         f.hint(format!(
-            "a cached document is no longer used once it is fixed: tokfetch cache clear {}",
+            "tokfetch keeps the issuer's document for a day; once the server fixes it: tokfetch cache clear {}",
             profile.name
         ))
     })?;
@@ -358,14 +360,15 @@ fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result
     for url in &urls {
         let target = endpoint::parse(url, profile.allow_insecure_http)
             .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
-        let what = "discovery request";
-        let reply = Client::to(profile.ca_file.as_deref(), &target, what, None)?.get(
+        let purpose = Purpose::Discovery;
+        let what = purpose.request();
+        let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
             &headers,
             deadline,
             &response::describe,
         )?;
         match reply.status {
-            200 if reply.body_too_large => return Err(crate::http::too_large()),
+            200 if reply.body_too_large => return Err(crate::http::too_large(purpose)),
             200 => return d.read(url, &reply.body),
             404 | 410 => vlog!("discovery: {url} answered HTTP {}", reply.status),
             _ => return Err(not_ok(&reply, what, &target)),

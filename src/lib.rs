@@ -63,7 +63,7 @@ pub mod testing {
 
     /// The redactor (property tests: no encoding of a secret survives).
     pub mod redact {
-        pub use crate::redact::{MIN_LEN, basic_forms, escape_controls, redact_all};
+        pub use crate::redact::{MIN_LEN, basic_forms, escape_controls, forms, redact_all};
     }
 }
 

@@ -42,13 +42,21 @@ pub fn register(secret: &str) {
     if all.iter().any(|s| s.as_str() == secret) {
         return;
     }
-    for form in std::iter::once(Zeroizing::new(secret.to_string())).chain(base64_forms(secret)) {
+    for form in forms(secret) {
         if !all.iter().any(|s| s.as_str() == form.as_str()) {
             all.push(form);
         }
     }
     // Longest first, so that a secret containing another is replaced whole.
     all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// Everything [`register`] registers for `secret`: the value and its base64 forms (pure: the
+/// property tests check that none of them survives [`redact_all`]).
+pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
+    let mut out = vec![Zeroizing::new(secret.to_string())];
+    out.extend(base64_forms(secret));
+    out
 }
 
 /// The base64 of `secret`: standard and URL-safe alphabets, padded and not (RFC 4648 §4, §5).

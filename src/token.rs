@@ -16,7 +16,7 @@ use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
 use crate::gather::{self, Discover};
-use crate::http::Client;
+use crate::http::{Client, Purpose};
 use crate::log::vlog;
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
@@ -76,7 +76,7 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     };
     let identity = Identity::of(profile);
     if !opts.refresh
-        && let Cached::Hit(hit) = lookup(&cache, profile, &identity, opts.min_ttl).registered()
+        && let Cached::Hit(hit) = lookup(&cache, profile, &identity, opts.min_ttl)
     {
         return Ok(Token::from_entry(hit));
     }
@@ -87,7 +87,7 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
         vlog!("cache: --refresh, fetching a new token");
         cache.load(&profile.name, &identity)
     } else {
-        match lookup(&cache, profile, &identity, opts.min_ttl).registered() {
+        match lookup(&cache, profile, &identity, opts.min_ttl) {
             Cached::Hit(hit) => return Ok(Token::from_entry(hit)),
             Cached::Stale(entry) => Some(entry),
             Cached::Missing => None,
@@ -142,21 +142,6 @@ pub fn lookup(cache: &Cache, profile: &Profile, identity: &Identity, min_ttl: u6
     } else {
         vlog!("cache: cached token for `{name}` has {left} s left, less than --min-ttl {min_ttl}");
         Cached::Stale(entry)
-    }
-}
-
-impl Cached {
-    /// The same, with its tokens registered with the redactor: for a caller that may go on to
-    /// print on stderr (`obtain`). The fast path prints nothing there after a hit (it falls
-    /// through to `obtain` on any trouble), so it skips the cost of the encodings.
-    pub fn registered(self) -> Cached {
-        match &self {
-            Cached::Hit(e) | Cached::Stale(e) => {
-                register_token(&e.access_token, e.refresh_token.as_deref());
-            }
-            Cached::Missing => {}
-        }
-        self
     }
 }
 
@@ -260,18 +245,15 @@ fn attempt(
         redact::register_jws(value);
     }
     let client = Client::to(
-        target.ca_file.as_deref(),
+        &target.trust(),
         target.endpoint(),
-        "token request",
+        Purpose::Token,
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
     let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
     match response::interpret(&target, &reply, req.grant) {
-        Ok(token) => {
-            register_token(&token.access_token, token.refresh_token.as_deref());
-            Ok(Attempt::Done(token))
-        }
+        Ok(token) => Ok(Attempt::Done(token)),
         Err(f) if moved => {
             let f = f.hint(format!(
                 "the token endpoint came from the issuer's discovery document; if that has changed: tokfetch cache clear {}",
@@ -315,13 +297,5 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
             ),
             &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
         ),
-    }
-}
-
-/// Tokens are secrets too: never shown on stderr, whatever a later message quotes.
-fn register_token(access: &str, refresh: Option<&String>) {
-    redact::register(access);
-    if let Some(r) = refresh {
-        redact::register(r);
     }
 }

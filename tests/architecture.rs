@@ -117,9 +117,10 @@ fn modules_import_each_other_in_no_cycle() {
     for n in graph.keys() {
         visit(n, &graph, &mut state, &mut Vec::new());
     }
+    // A secret registers itself with the redactor, and knows nothing else.
     assert!(
-        graph["secret"].is_empty(),
-        "secret is a leaf: {:?}",
+        graph["secret"].iter().all(|m| m == "redact"),
+        "secret imports only redact: {:?}",
         graph["secret"]
     );
 }

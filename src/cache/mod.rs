@@ -280,6 +280,12 @@ impl Cache {
             vlog!("cache: ignoring {}: invalid token", path.display());
             return None;
         }
+        // Tokens are secrets from the moment they are read: registered here, so no caller (the
+        // fast path, inspect, git-credential) can forget them.
+        crate::redact::register(&disk.access_token);
+        if let Some(r) = &disk.refresh_token {
+            crate::redact::register(r);
+        }
         Some(Entry {
             access_token: Zeroizing::new(disk.access_token.clone()),
             expires_at: disk.expires_at,

@@ -50,6 +50,15 @@ impl Profile {
         &self.settings.endpoint
     }
 
+    /// All the network layer is told of the profile.
+    pub fn trust(&self) -> crate::endpoint::Trust<'_> {
+        crate::endpoint::Trust {
+            ca_file: self.ca_file.as_deref(),
+            allow_insecure_http: self.allow_insecure_http,
+            carries: self.settings.carries,
+        }
+    }
+
     /// The user name git is given with the token: `git_username`, else `oauth2`, which the
     /// common forges accept with a token as the password.
     pub fn git_username(&self) -> &str {

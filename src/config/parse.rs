@@ -290,6 +290,7 @@ impl Cx<'_> {
             endpoint,
             scope,
             params: std::mem::take(&mut p.params),
+            carries,
             own: Own::Common,
         };
         settings.own = provider.settle(&settings, &values).map_err(|problem| {

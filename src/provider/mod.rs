@@ -228,6 +228,8 @@ pub struct Settings {
     pub scope: Option<String>,
     /// Extra form fields, in key order.
     pub params: Vec<(String, String)>,
+    /// What the token request carries that must not cross the network in the clear.
+    pub carries: crate::endpoint::Credential,
     /// The provider's own settings, as [`Provider::settle`] typed them.
     pub own: Own,
 }

@@ -125,7 +125,6 @@ fn discovered(url: &str, issuer: &str) -> Result<Endpoint> {
             "the discovery document of {issuer} names the token endpoint `{}`: {why}; no credential is sent there",
             oauth::escape(url, 200)
         ))
-        .hint("if the server's document was wrong and is fixed now: tokfetch get PROFILE --refresh (or tokfetch cache clear PROFILE)")
     };
     let e = endpoint::parse(url, true).map_err(refuse)?;
     if e.https {
