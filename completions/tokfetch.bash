@@ -1271,7 +1271,7 @@ _tokfetch_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}"
     [[ "$cur" == -* ]] && return 0
     case "${COMP_WORDS[COMP_CWORD-1]}" in
-        -o|--output|--env|--min-ttl|--timeout|--field|--config) return 0 ;;
+        --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience) return 0 ;;
     esac
     local i w sub="" nested="" positional=0 cfg=()
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -1280,7 +1280,7 @@ _tokfetch_with_profiles() {
             --) return 0 ;;
             --config) cfg=(--config "${COMP_WORDS[i+1]}"); (( i++ )); continue ;;
             --config=*) cfg=(--config "${w#--config=}"); continue ;;
-            -o|--output|--env|--min-ttl|--timeout|--field) (( i++ )); continue ;;
+            --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience) (( i++ )); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$sub" ]]; then sub="$w"; continue; fi

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::COMMON_KEYS;
-use crate::output::Format;
+use crate::format::Format;
 use crate::provider::{self, KeyKind, KeySpec, ProviderRef};
 use crate::secret::Field;
 
@@ -84,6 +84,12 @@ pub enum Command {
     },
 }
 
+/// `--min-ttl`'s default, in seconds.
+pub const MIN_TTL: u64 = 60;
+/// `--timeout`'s default, and the values it takes, in seconds.
+pub const TIMEOUT: u64 = 30;
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
+
 /// Flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone, Args)]
 pub struct FetchArgs {
@@ -96,12 +102,12 @@ pub struct FetchArgs {
     pub refresh: bool,
 
     /// Reuse a cached token only if it stays valid at least this long
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = MIN_TTL)]
     pub min_ttl: u64,
 
     /// Give up on the whole fetch, all attempts included, after this long
-    #[arg(long, value_name = "SECONDS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECONDS", default_value_t = TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(TIMEOUT_RANGE))]
     pub timeout: u64,
 }
 

@@ -11,16 +11,15 @@ pub fn script(shell: Shell) -> String {
     clap_complete::generate(shell, &mut crate::cli::command(), "tokfetch", &mut out);
     let generated = String::from_utf8_lossy(&out).into_owned();
     match shell {
-        Shell::Bash => format!("{generated}{BASH_PROFILES}"),
+        Shell::Bash => {
+            let hook = BASH_PROFILES.replace("{OPTIONS}", &value_options(&crate::cli::command()));
+            format!("{generated}{hook}")
+        }
         Shell::Zsh => zsh(&generated),
         Shell::Fish => format!("{generated}{FISH_PROFILES}"),
         _ => generated,
     }
 }
-
-/// How many arguments take a profile name: get, header, exec, secret set/delete/status,
-/// cache clear, profile remove, inspect, doctor, git-credential.
-pub const PROFILE_ARGS: usize = 11;
 
 const BASH_PROFILES: &str = r#"
 # Profile names, completed from the config by tokfetch itself (honours --config).
@@ -29,7 +28,7 @@ _tokfetch_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}"
     [[ "$cur" == -* ]] && return 0
     case "${COMP_WORDS[COMP_CWORD-1]}" in
-        -o|--output|--env|--min-ttl|--timeout|--field|--config) return 0 ;;
+        {OPTIONS}) return 0 ;;
     esac
     local i w sub="" nested="" positional=0 cfg=()
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -38,7 +37,7 @@ _tokfetch_with_profiles() {
             --) return 0 ;;
             --config) cfg=(--config "${COMP_WORDS[i+1]}"); (( i++ )); continue ;;
             --config=*) cfg=(--config "${w#--config=}"); continue ;;
-            -o|--output|--env|--min-ttl|--timeout|--field) (( i++ )); continue ;;
+            {OPTIONS}) (( i++ )); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$sub" ]]; then sub="$w"; continue; fi
@@ -63,6 +62,35 @@ else
     complete -F _tokfetch_with_profiles -o bashdefault -o default tokfetch
 fi
 "#;
+
+/// Every option that takes a value, in every subcommand, as a bash `case` pattern
+/// (`--config|-o|--output|…`): a word after one of them is its value, not a profile. Made from
+/// the clap definition, so a new option is known here without a list of its own.
+fn value_options(cmd: &clap::Command) -> String {
+    fn collect(cmd: &clap::Command, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if arg.is_positional() || !arg.get_action().takes_values() {
+                continue;
+            }
+            let names = arg
+                .get_short()
+                .map(|s| format!("-{s}"))
+                .into_iter()
+                .chain(arg.get_long().map(|l| format!("--{l}")));
+            for name in names {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    collect(cmd, &mut out);
+    out.join("|")
+}
 
 const ZSH_PROFILES: &str = r#"# Profile names, completed from the config by tokfetch itself (honours --config).
 (( $+functions[_tokfetch_profiles] )) ||
@@ -122,6 +150,10 @@ fn zsh(generated: &str) -> String {
 mod tests {
     use super::*;
 
+    /// How many arguments take a profile name: get, header, exec, secret set/delete/status,
+    /// cache clear, profile remove, inspect, doctor, git-credential.
+    const PROFILE_ARGS: usize = 11;
+
     #[test]
     fn zsh_completes_every_profile_argument_dynamically() {
         let z = script(Shell::Zsh);
@@ -134,6 +166,27 @@ mod tests {
         let call = z.rfind("_tokfetch \"$@\"").expect("entry point");
         assert!(def < call, "defined before the completion runs");
         assert!(z.starts_with("#compdef tokfetch"));
+    }
+
+    #[test]
+    fn bash_skips_the_value_of_every_option_that_takes_one() {
+        let options = value_options(&crate::cli::command());
+        let options: Vec<&str> = options.split('|').collect();
+        for o in [
+            "--config",
+            "-o",
+            "--output",
+            "--env",
+            "--min-ttl",
+            "--timeout",
+            "--field",
+        ] {
+            assert!(options.contains(&o), "{o}: {options:?}");
+        }
+        for flag in ["-q", "--quiet", "--no-cache", "--json", "--help"] {
+            assert!(!options.contains(&flag), "{flag}");
+        }
+        assert!(!script(Shell::Bash).contains("{OPTIONS}"));
     }
 
     #[test]

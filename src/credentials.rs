@@ -304,7 +304,7 @@ impl<'p> Credentials<'p> {
     pub fn get(&mut self, field: Field) -> Result<&Secret> {
         if !self.loaded.contains_key(&field) {
             let (value, source) = resolve(self.profile, field)?;
-            crate::vlog!("{} of `{}` from {source}", field.name(), self.profile.name);
+            crate::log::vlog!("{} of `{}` from {source}", field.name(), self.profile.name);
             let in_header = self
                 .profile
                 .provider

@@ -200,6 +200,16 @@ pub fn parse(url: &str, allow_insecure_http: bool) -> Result<Endpoint, String> {
     })
 }
 
+/// What a profile's requests may do besides their URL: the CA file it trusts besides the
+/// system's roots, whether plain http may carry its token request off loopback, and what that
+/// request carries. It is all `http` is told of a profile (`config::Profile::trust`).
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    pub ca_file: Option<&'a std::path::Path>,
+    pub allow_insecure_http: bool,
+    pub carries: Credential,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -202,6 +202,7 @@ pub fn panic_exit(location: Option<&std::panic::Location>) -> ! {
 
 /// `exec` without replacing the process (Windows): the command's own status, passed through;
 /// one that reports none (a signal) is a failure.
+#[cfg_attr(unix, allow(dead_code))]
 pub fn child_status(code: Option<i32>) -> ExitCode {
     match code.and_then(|c| u8::try_from(c).ok()) {
         Some(c) => ExitCode::from(c),

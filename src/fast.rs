@@ -12,9 +12,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cache::{Cache, Identity};
-use crate::config;
-use crate::output::{self, Format};
-use crate::{time, token};
+use crate::cli::{MIN_TTL, TIMEOUT_RANGE};
+use crate::format::Format;
+use crate::token::{self, Cached, Token};
+use crate::{config, output, time};
 
 /// What a plain `get`/`header` command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub fn parse(args: &[OsString]) -> Option<Plain> {
     let mut plain = Plain {
         profile: None,
         output: Format::Raw,
-        min_ttl: 60,
+        min_ttl: MIN_TTL,
         config: None,
     };
     let (mut command, mut output, mut min_ttl, mut timeout) = (None, None, None, None);
@@ -73,14 +74,8 @@ pub fn parse(args: &[OsString]) -> Option<Plain> {
     match command? {
         "header" => plain.output = Format::Header,
         _ => {
-            plain.output = match output.unwrap_or("raw") {
-                "raw" => Format::Raw,
-                "json" => Format::Json,
-                "header" => Format::Header,
-                "curl" => Format::Curl,
-                "env" => Format::Env,
-                "exec-credential" => Format::ExecCredential,
-                _ => return None,
+            if let Some(name) = output {
+                plain.output = Format::named(name)?;
             }
         }
     }
@@ -89,7 +84,7 @@ pub fn parse(args: &[OsString]) -> Option<Plain> {
     }
     if let Some(t) = timeout {
         let t = digits(t)?;
-        if !(1..=86_400).contains(&t) {
+        if !TIMEOUT_RANGE.contains(&t) {
             return None;
         }
     }
@@ -133,13 +128,12 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     let cache = Cache::locate()?;
     // An untrusted directory is the normal path's to report.
     cache.trusted().ok()?;
-    let entry = cache.load(&profile.name, &Identity::of(profile))?;
-    let now = time::now_unix();
-    if !entry.valid_for(plain.min_ttl, now) {
+    let Cached::Hit(hit) = token::lookup(&cache, profile, &Identity::of(profile), plain.min_ttl)
+    else {
         return None;
-    }
-    let token = token::Token::from_entry(entry);
-    let text = output::render(plain.output, &token, &profile.name, &[], now);
+    };
+    let token = Token::from_entry(hit);
+    let text = output::render(plain.output, &token, &profile.name, &[], time::now_unix());
     output::emit(&text).ok()?;
     Some(ExitCode::SUCCESS)
 }

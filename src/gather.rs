@@ -21,10 +21,12 @@ use crate::error::{Failure, Kind, Result};
 use crate::fsread;
 use crate::http::{Client, ClientIdentity, Purpose, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
+use crate::log::vlog;
 use crate::perms::{self, Exposure, Rule};
-use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
+use crate::provider::{Discovery, Grant, Input, KeyFrom, Metadata, TokenSource};
+use crate::request::Header;
 use crate::secret::Secret;
-use crate::{redact, response, time, vlog};
+use crate::{redact, response, time};
 
 /// Files tokfetch reads keys, certificates and tokens from are small; a bigger one is a mistake.
 const MAX_FILE: u64 = 1 << 20;
@@ -245,7 +247,7 @@ fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<
     ];
     let purpose = Purpose::IdToken;
     let what = purpose.request();
-    let reply = Client::to(profile, &target, purpose, None)?.get(
+    let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
         &headers,
         deadline,
         &response::describe,
@@ -360,7 +362,7 @@ fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result
             .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
         let purpose = Purpose::Discovery;
         let what = purpose.request();
-        let reply = Client::to(profile, &target, purpose, None)?.get(
+        let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
             &headers,
             deadline,
             &response::describe,

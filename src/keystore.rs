@@ -141,7 +141,7 @@ fn entry(profile: &str, field: Field) -> Result<Entry, Unavailable> {
 
 /// The stored secret, `None` when there is no entry.
 pub fn get(profile: &str, field: Field) -> Result<Option<Secret>, Unavailable> {
-    crate::vlog!(
+    crate::log::vlog!(
         "reading {} of profile `{profile}` from the OS keyring",
         field.name()
     );

@@ -33,7 +33,6 @@ pub fn warn(text: &str, hints: &[&str]) {
 }
 
 /// Print a `-v` line to stderr (`tokfetch: …`).
-#[macro_export]
 macro_rules! vlog {
     ($($arg:tt)*) => {
         if $crate::log::verbose() {
@@ -41,3 +40,6 @@ macro_rules! vlog {
         }
     };
 }
+
+/// Crate-private: `use crate::log::vlog;` (not exported from the published crate).
+pub(crate) use vlog;

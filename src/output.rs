@@ -7,26 +7,10 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::error::Failure;
-
+use crate::format::Format;
 use crate::secret::Secret;
 use crate::time;
 use crate::token::Token;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// The token and a newline
-    Raw,
-    /// One JSON object: access_token, token_type, expires_in, expires_at, scope, profile
-    Json,
-    /// `Authorization: Bearer <token>`
-    Header,
-    /// A curl config for `curl -K -`: the headers an API call needs
-    Curl,
-    /// `export TOKFETCH_TOKEN='<token>'`, for eval
-    Env,
-    /// A Kubernetes ExecCredential, for a kubeconfig `exec:` entry
-    ExecCredential,
-}
 
 /// The Kubernetes credential-plugin API versions tokfetch answers in.
 const EXEC_V1: &str = "client.authentication.k8s.io/v1";

@@ -17,9 +17,10 @@ use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
 use crate::gather::{self, Discover};
 use crate::http::{Client, Purpose};
+use crate::log::vlog;
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
-use crate::{jws, redact, response, time, vlog};
+use crate::{jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]
@@ -75,22 +76,23 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     };
     let identity = Identity::of(profile);
     if !opts.refresh
-        && let Some(hit) = usable(cache.load(&profile.name, &identity), opts.min_ttl, profile)
+        && let Cached::Hit(hit) = lookup(&cache, profile, &identity, opts.min_ttl)
     {
         return Ok(Token::from_entry(hit));
     }
 
     let _lock = cache.lock(&profile.name, deadline)?;
     // Another process may have fetched while we waited for the lock.
-    let previous = cache.load(&profile.name, &identity);
-    if !opts.refresh
-        && let Some(hit) = usable(previous.clone(), opts.min_ttl, profile)
-    {
-        return Ok(Token::from_entry(hit));
-    }
-    if opts.refresh {
+    let previous = if opts.refresh {
         vlog!("cache: --refresh, fetching a new token");
-    }
+        cache.load(&profile.name, &identity)
+    } else {
+        match lookup(&cache, profile, &identity, opts.min_ttl) {
+            Cached::Hit(hit) => return Ok(Token::from_entry(hit)),
+            Cached::Stale(entry) => Some(entry),
+            Cached::Missing => None,
+        }
+    };
 
     let kept = previous.and_then(|e| e.refresh_token);
     let started = time::now_unix();
@@ -116,18 +118,30 @@ fn cache_for(profile: &Profile, opts: &Options) -> Option<Cache> {
     c
 }
 
-/// The entry if it is still valid for `min_ttl` seconds.
-fn usable(entry: Option<Entry>, min_ttl: u64, profile: &Profile) -> Option<Entry> {
-    let entry = entry?;
+/// What the cache holds for a profile, weighed against `--min-ttl`.
+pub enum Cached {
+    /// A token valid for at least `--min-ttl` more seconds.
+    Hit(Entry),
+    /// An entry too close to its end (its refresh token may still serve).
+    Stale(Entry),
+    Missing,
+}
+
+/// The hit path, the one way a cached token is found: by `obtain`, and by the clap-free fast
+/// path (`fast`) before clap runs. Reads no secret, opens no keyring and no socket.
+pub fn lookup(cache: &Cache, profile: &Profile, identity: &Identity, min_ttl: u64) -> Cached {
+    let Some(entry) = cache.load(&profile.name, identity) else {
+        return Cached::Missing;
+    };
     let now = time::now_unix();
     let left = entry.remaining(now);
     let name = &profile.name;
     if entry.valid_for(min_ttl, now) {
         vlog!("cache: hit for `{name}`, {left} s left");
-        Some(entry)
+        Cached::Hit(entry)
     } else {
         vlog!("cache: cached token for `{name}` has {left} s left, less than --min-ttl {min_ttl}");
-        None
+        Cached::Stale(entry)
     }
 }
 
@@ -231,7 +245,7 @@ fn attempt(
         redact::register_jws(value);
     }
     let client = Client::to(
-        &target,
+        &target.trust(),
         target.endpoint(),
         Purpose::Token,
         gathered.client_identity.as_ref(),

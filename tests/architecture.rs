@@ -185,3 +185,76 @@ fn files_are_read_only_through_the_safe_reader() {
         }
     }
 }
+
+/// Each module's `→` list in ARCHITECTURE.md: the entry `- **`name`** → a, b, c. …` (or
+/// `**`name/`**`); an entry without `→` is a leaf. `None` when the module has no entry.
+fn documented_imports(text: &str, name: &str, dir: bool) -> Option<BTreeSet<String>> {
+    let head = if dir {
+        format!("- **`{name}/`**")
+    } else {
+        format!("- **`{name}`**")
+    };
+    let start = text.find(&head)? + head.len();
+    let rest = &text[start..];
+    // The entry runs to the next entry or heading.
+    let end = ["\n- **", "\n#", "\n\n"]
+        .iter()
+        .filter_map(|m| rest.find(m))
+        .min()
+        .unwrap_or(rest.len());
+    let entry = &rest[..end];
+    let Some(at) = entry.find('→') else {
+        return Some(BTreeSet::new());
+    };
+    let list = &entry[at + '→'.len_utf8()..];
+    let list = &list[..list.find('.').unwrap_or(list.len())];
+    Some(
+        list.split(',')
+            .map(|n| n.trim().trim_matches('`').to_string())
+            .filter(|n| !n.is_empty())
+            .collect(),
+    )
+}
+
+/// Every module imports only what its ARCHITECTURE.md entry lists after `→` (and a leaf
+/// nothing), so the map cannot drift from the code: a new import is a decision written down.
+#[test]
+fn modules_import_only_what_architecture_md_lists() {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let mods = modules();
+    let graph = imports(&mods);
+    let mut wrong = Vec::new();
+    for (name, deps) in &graph {
+        let dir = mods[name].len() > 1 || mods[name][0].ends_with("mod.rs");
+        let Some(listed) = documented_imports(&text, name, dir) else {
+            wrong.push(format!("{name}: no entry"));
+            continue;
+        };
+        let unlisted: Vec<&String> = deps.difference(&listed).collect();
+        if !unlisted.is_empty() {
+            wrong.push(format!(
+                "{name} imports {unlisted:?}, its entry lists {listed:?}"
+            ));
+        }
+        let unknown: Vec<&String> = listed.iter().filter(|l| !mods.contains_key(*l)).collect();
+        if !unknown.is_empty() {
+            wrong.push(format!(
+                "{name}'s entry lists {unknown:?}, which are no modules"
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "ARCHITECTURE.md is out of date:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_import_check_reads_entries() {
+    let text = "- **`a`** → b, `c`. Text.\n- **`d/`** — leaf text. Leaf.\n\n## Next\n";
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(documented_imports(text, "a", false), Some(set(&["b", "c"])));
+    assert_eq!(documented_imports(text, "d", true), Some(set(&[])));
+    assert_eq!(documented_imports(text, "e", false), None);
+}

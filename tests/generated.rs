@@ -47,7 +47,7 @@ fn committed_completions_match_the_cli() {
     for (shell, file) in SHELLS {
         check(
             &root().join("completions").join(file),
-            &tokfetch::completions::script(shell),
+            &tokfetch::testing::completions(shell),
         );
     }
 }
@@ -234,7 +234,7 @@ fn zsh_and_fish_completions_are_valid_scripts() {
 fn man_page() -> String {
     // The man page is the same for every target: its VERSION section shows the version alone,
     // not `--version`'s target triple.
-    let mut cmd = tokfetch::cli::command().long_version(None::<&str>);
+    let mut cmd = tokfetch::testing::command().long_version(None::<&str>);
     cmd.build();
     let man = clap_mangen::Man::new(cmd.clone())
         .date("")
@@ -297,7 +297,7 @@ fn commands_section(cmd: &clap::Command, text: &mut String) {
 /// too): `N` in italics, `` `exec` `` in bold, each meaning a sentence.
 fn exit_status_section() -> String {
     let mut out = String::from(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in tokfetch::error::EXIT_STATUS {
+    for (code, meaning) in tokfetch::testing::EXIT_STATUS {
         let code = if code.bytes().all(|b| b.is_ascii_digit()) {
             format!("\\fB{code}\\fR")
         } else {
@@ -343,7 +343,7 @@ fn the_readme_exit_code_table_is_the_one_in_error_rs() {
             (cells[0].trim().to_string(), cells[1].trim().to_string())
         })
         .collect();
-    let table: Vec<(String, String)> = tokfetch::error::EXIT_STATUS
+    let table: Vec<(String, String)> = tokfetch::testing::EXIT_STATUS
         .iter()
         .map(|(c, m)| (c.to_string(), m.to_string()))
         .collect();

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use support::{encodings, shape_encodings};
-use tokfetch::{config, oauth, redact};
+use tokfetch::testing::{config, oauth, redact};
 
 /// Secrets as awkward as users make them: printable ASCII, spaces, `+`, `%`, quotes,
 /// backslashes, slashes, non-ASCII letters and characters outside the BMP.

@@ -60,7 +60,7 @@ fn system_cert_files(opened: &[PathBuf]) -> Vec<&PathBuf> {
 
 /// The distro's CA bundle file; these tests are about not reading more than it.
 fn system_bundle() -> PathBuf {
-    let system = tokfetch::roots::Locations::find(|_| None, Path::is_file, Path::is_dir);
+    let system = tokfetch::testing::Locations::find(|_| None, Path::is_file, Path::is_dir);
     match system.file {
         Some(bundle) => bundle,
         None => panic!(

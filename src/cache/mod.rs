@@ -20,10 +20,10 @@ use zeroize::Zeroizing;
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::fsread;
+use crate::log::vlog;
 use crate::oauth;
 use crate::perms::{self, Exposure, Rule};
 use crate::provider::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Grant, Input, TokenSource};
-use crate::vlog;
 use discovery::DISCOVERY_SUFFIX;
 
 const FORMAT: &str = "tokfetch-token-cache";

@@ -36,7 +36,7 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         cmd.env_remove(var);
     }
     cmd.args(rest).env(&args.env, token.access_token.as_str());
-    crate::vlog!(
+    crate::log::vlog!(
         "running {} with the token in ${}",
         program.to_string_lossy(),
         args.env

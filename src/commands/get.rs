@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use crate::cli::{GetArgs, HeaderArgs};
 use crate::config::Config;
 use crate::credentials::Credentials;
-use crate::output::{self, Format};
+use crate::format::Format;
+use crate::output;
 use crate::time;
 use crate::token;
 

@@ -17,9 +17,9 @@ use crate::cli::GitCredentialArgs;
 use crate::config::{Config, Profile};
 use crate::credentials::Credentials;
 use crate::error::{Failure, Result};
+use crate::log::vlog;
 use crate::output::emit;
 use crate::token::{self, Options};
-use crate::vlog;
 
 /// The longest line of git's description that is read (README "git").
 const MAX_LINE: usize = 64 * 1024;

@@ -14,6 +14,7 @@ use crate::cli::InspectArgs;
 use crate::config::{Config, Profile};
 use crate::credentials;
 use crate::output::emit;
+use crate::provider::{Grant, Input};
 use crate::redact::escape_controls;
 use crate::{jwt, redact, time};
 
@@ -92,12 +93,21 @@ pub fn run(config: &Config, args: InspectArgs) -> anyhow::Result<ExitCode> {
 
 fn view(profile: &Profile, now: u64) -> View {
     let s = &profile.settings;
+    // The issuer whose discovery document names the token endpoint, where there is one.
+    let issuer = profile
+        .provider
+        .inputs(s, Grant::Primary)
+        .into_iter()
+        .find_map(|i| match i {
+            Input::Discovery(d) => Some(d.issuer),
+            _ => None,
+        });
     View {
         profile: profile.name.clone(),
         provider: profile.provider.name(),
         endpoint: s.endpoint.url.clone(),
-        issuer: s.get("issuer").map(str::to_string),
-        discovered: s.get("issuer").and_then(|i| discovered(profile, i, now)),
+        issuer: issuer.clone(),
+        discovered: issuer.and_then(|i| discovered(profile, &i, now)),
         auth_method: profile.provider.client_auth(s),
         client_id: s.client_id.clone(),
         scope: s.scope.clone(),

@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn load(flag: Option<&std::path::Path>) -> Result<Config> {
     let path = config::resolve_path(flag)?;
-    crate::vlog!("config: {}", path.display());
+    crate::log::vlog!("config: {}", path.display());
     config::load(&path)
 }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 pub use edit::{NewProfile, add_profile, remove_profile};
-pub use file::{MAX_CONFIG, load, read, resolve_path};
+pub use file::{load, read, resolve_path};
 pub use keys::COMMON_KEYS;
 pub use parse::parse;
 
@@ -48,6 +48,15 @@ impl Profile {
 
     pub fn endpoint(&self) -> &crate::endpoint::Endpoint {
         &self.settings.endpoint
+    }
+
+    /// All the network layer is told of the profile.
+    pub fn trust(&self) -> crate::endpoint::Trust<'_> {
+        crate::endpoint::Trust {
+            ca_file: self.ca_file.as_deref(),
+            allow_insecure_http: self.allow_insecure_http,
+            carries: self.settings.carries,
+        }
     }
 
     /// The user name git is given with the token: `git_username`, else `oauth2`, which the

@@ -6,15 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::keys::COMMON_KEYS;
-use super::values::resolve_path;
+use super::values::{Cx, Key, Value, resolve_path};
 use super::{Config, PROFILE_NAME_RULE, Profile, known_list, valid_profile_name};
 use crate::endpoint;
 use crate::error::{Failure, Result};
-use crate::provider::{self, KeyKind, ProviderRef, Settings, Values};
+use crate::provider::{self, KeyKind, Own, ProviderRef, Settings, Values};
 use crate::secret::Field;
 use crate::suggest;
 
@@ -86,8 +85,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config> {
     Ok(config)
 }
 
-/// The variables a profile's `*_env` keys name, and an `assertion_source = "env:VAR"`'s,
-/// read even from a profile that is broken otherwise: `exec` withholds them all.
+/// The variables a profile's `*_env` keys name, and those a provider's key names in its own
+/// way (`Provider::variable_in`), read even from a profile that is broken otherwise: `exec`
+/// withholds them all.
 fn named_variables(body: &Value) -> Vec<String> {
     let DeValue::Table(t) = body.get_ref() else {
         return Vec::new();
@@ -97,46 +97,15 @@ fn named_variables(body: &Value) -> Vec<String> {
             DeValue::String(var) if Field::ALL.iter().any(|f| f.env_key() == k.get_ref()) => {
                 Some(var.to_string())
             }
-            DeValue::String(src) if k.get_ref() == "assertion_source" => {
-                src.strip_prefix("env:").map(str::to_string)
-            }
+            DeValue::String(value) => provider::ALL
+                .iter()
+                .find_map(|p| p.variable_in(k.get_ref(), value)),
             _ => None,
         })
         .collect()
 }
 
-/// The file being validated, for errors that point into it.
-pub(super) struct Cx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-pub(super) type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
-pub(super) type Value<'i> = Spanned<DeValue<'i>>;
-
 impl Cx<'_> {
-    pub(super) fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    pub(super) fn position(&self, offset: usize) -> String {
-        format!(":{}", self.line(offset))
-    }
-
-    pub(super) fn err(&self, span: std::ops::Range<usize>, msg: impl AsRef<str>) -> Failure {
-        Failure::config(format!(
-            "{}:{}: {}",
-            self.file,
-            self.line(span.start),
-            msg.as_ref()
-        ))
-    }
-
     fn profile(&self, config_path: &Path, name_key: &Key, body: &Value) -> Result<Profile> {
         let name = name_key.get_ref().to_string();
         if !valid_profile_name(&name) {
@@ -160,8 +129,10 @@ impl Cx<'_> {
         let provider = self.provider(table, &at)?;
         let mut raw = self.read_keys(table, provider, &at, config_path)?;
         self.complete(&raw, provider, &at)?;
-        // Not a provider setting: it never goes on the wire to the token endpoint.
+        // Not provider settings: they never go on the wire to the token endpoint.
         let git_username = raw.text.remove("git_username");
+        raw.text.remove("ca_file");
+        let ca_file = raw.paths.remove("ca_file");
         let settings = self.settings(&mut raw, provider, &at)?;
         Ok(Profile {
             name,
@@ -173,7 +144,7 @@ impl Cx<'_> {
                 .copied()
                 .unwrap_or(false),
             cache: raw.flags.get("cache").copied().unwrap_or(true),
-            ca_file: raw.ca_file,
+            ca_file,
             env_overrides: raw.env_overrides,
             git_username,
             git_hosts: raw.git_hosts.take(),
@@ -213,8 +184,9 @@ impl Cx<'_> {
                     p.text
                         .insert(spec.name, self.one_of(key, value, name, allowed)?);
                 }
-                KeyKind::Host => {
-                    p.text.insert(spec.name, self.host(key, value, name)?);
+                KeyKind::Host { builds } => {
+                    p.text
+                        .insert(spec.name, self.host(key, value, name, builds)?);
                 }
                 KeyKind::Hosts => {
                     p.git_hosts = Some(self.hosts(key, value, name)?);
@@ -231,12 +203,9 @@ impl Cx<'_> {
                 KeyKind::Path => {
                     let raw = self.string(key, value, Some(name))?;
                     let path = resolve_path(config_path, &raw);
-                    if spec.name == "ca_file" {
-                        p.ca_file = Some(path);
-                    } else {
-                        p.text
-                            .insert(spec.name, path.to_string_lossy().into_owned());
-                    }
+                    p.text
+                        .insert(spec.name, path.to_string_lossy().into_owned());
+                    p.paths.insert(spec.name, path);
                 }
                 KeyKind::Params { reserved } => {
                     p.params = self.params(value, name, reserved)?;
@@ -285,25 +254,23 @@ impl Cx<'_> {
         }
         let values = Values::new(values);
         let span_of = |key: &str| p.spans.get(key).cloned().unwrap_or(at.header.clone());
-        let url = match token_url.or_else(|| provider.default_endpoint(&values)) {
-            Some(u) => u,
-            None if provider.keys().iter().any(|k| k.name == "issuer") => {
-                return Err(self.err(
+        // The profile's token_url, else the provider's (the URL an error about it points at
+        // the key it came from).
+        let (url, url_key) = match token_url.map(|u| (u, None)) {
+            Some(given) => given,
+            None => provider.default_endpoint(&values).ok_or_else(|| {
+                self.err(
                     at.header.clone(),
                     format!(
-                        "profile `{}` is missing required key `token_url` (or `issuer`, to find the token endpoint by discovery)",
-                        at.name
+                        "profile `{}` is missing required key {}",
+                        at.name,
+                        provider.endpoint_keys()
                     ),
-                ));
-            }
-            None => return Err(self.missing(at, "token_url")),
+                )
+            })?,
         };
+        let url_key = url_key.unwrap_or("token_url");
         let allow_insecure_http = p.flags.get("allow_insecure_http").copied().unwrap_or(false);
-        let url_key = if values.get("token_url").is_none() && values.get("issuer").is_some() {
-            "issuer"
-        } else {
-            "token_url"
-        };
         let carries = provider.credential(&values);
         let endpoint = endpoint::may_carry(&url, carries, allow_insecure_http).map_err(|why| {
             let f = self.err(span_of(url_key), format!("profile `{}`: {why}", at.name));
@@ -317,14 +284,15 @@ impl Cx<'_> {
             .get("scope")
             .map(str::to_string)
             .or_else(|| provider.default_scope(&values));
-        let settings = Settings {
+        let mut settings = Settings {
             client_id,
             endpoint,
             scope,
             params: std::mem::take(&mut p.params),
-            values,
+            carries,
+            own: Own::Common,
         };
-        provider.check(&settings).map_err(|problem| {
+        settings.own = provider.settle(&settings, &values).map_err(|problem| {
             self.err(
                 span_of(problem.key),
                 problem.message.replace("{profile}", at.name),
@@ -415,7 +383,8 @@ struct RawProfile {
     text: BTreeMap<&'static str, String>,
     flags: BTreeMap<&'static str, bool>,
     spans: BTreeMap<&'static str, std::ops::Range<usize>>,
-    ca_file: Option<PathBuf>,
+    /// Path values as resolved (`text` has them as text, for the provider's settings).
+    paths: BTreeMap<&'static str, PathBuf>,
     env_overrides: BTreeMap<Field, String>,
     params: Vec<(String, String)>,
     git_hosts: Option<Vec<String>>,
@@ -491,7 +460,12 @@ audience = "https://api.acme.example"
             c.profiles["corp"].settings.scope.as_deref(),
             Some("example.com")
         );
-        assert_eq!(c.profiles["andopen"].settings.get("tenant"), Some("acme"));
+        assert_eq!(
+            c.profiles["andopen"].settings.own,
+            crate::provider::Own::AndOpen {
+                tenant: "acme".into()
+            }
+        );
         assert_eq!(
             c.profiles["okta"].settings.params,
             vec![(
@@ -500,7 +474,8 @@ audience = "https://api.acme.example"
             )]
         );
         assert_eq!(c.profiles["okta"].provider.name(), "oauth2");
-        assert_eq!(c.profiles["okta"].settings.get("auth_method"), Some("post"));
+        let p = &c.profiles["okta"];
+        assert_eq!(p.provider.client_auth(&p.settings), "post");
     }
 
     #[test]
@@ -538,7 +513,8 @@ client_id = "c"
             c.profiles["staging"].endpoint().url,
             "https://staging.auth.andopen.co/auth/token"
         );
-        assert_eq!(c.profiles["o"].settings.get("auth_method"), Some("basic"));
+        let p = &c.profiles["o"];
+        assert_eq!(p.provider.client_auth(&p.settings), "basic");
         assert!(c.profiles["o"].cache);
     }
 

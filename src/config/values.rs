@@ -1,16 +1,50 @@
-//! Reading one value of a profile key, with an error that points at its line: strings, booleans,
+//! The file being read ([`Cx`]: errors that point at a line), and reading one value of a
+//! profile key with such an error: strings, booleans,
 //! one of a list, variable names, hosts, params tables, and the refusal of a secret written
 //! into the file (README "Configuration reference").
 
 use std::path::{Path, PathBuf};
 
+use toml::Spanned;
 use toml::de::DeValue;
 
-use super::parse::{Cx, Key, Value};
 use super::valid_env_name;
 use crate::error::{Failure, Result};
 use crate::secret::Field;
 use crate::suggest;
+
+/// The file being validated, for errors that point into it.
+pub(super) struct Cx<'a> {
+    pub(super) file: &'a str,
+    pub(super) text: &'a str,
+}
+
+pub(super) type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
+pub(super) type Value<'i> = Spanned<DeValue<'i>>;
+
+impl Cx<'_> {
+    pub(super) fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    pub(super) fn position(&self, offset: usize) -> String {
+        format!(":{}", self.line(offset))
+    }
+
+    pub(super) fn err(&self, span: std::ops::Range<usize>, msg: impl AsRef<str>) -> Failure {
+        Failure::config(format!(
+            "{}:{}: {}",
+            self.file,
+            self.line(span.start),
+            msg.as_ref()
+        ))
+    }
+}
 
 impl Cx<'_> {
     fn describe(key: &str, profile: Option<&str>) -> String {
@@ -144,8 +178,15 @@ impl Cx<'_> {
         Ok(out)
     }
 
-    /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL.
-    pub(super) fn host(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
+    /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL; the provider's URL
+    /// made from it (`builds`) is the hint for a URL given instead.
+    pub(super) fn host(
+        &self,
+        key: &Key,
+        value: &Value,
+        profile: &str,
+        builds: &str,
+    ) -> Result<String> {
         let s = self.string(key, value, Some(profile))?;
         let ok = is_host(&s);
         if ok {
@@ -153,10 +194,15 @@ impl Cx<'_> {
         } else {
             let mut f = self.err(
                 value.span(),
-                format!("`host` in profile `{profile}` must be a host name such as \"example.com\", not \"{s}\""),
+                format!(
+                    "`{}` in profile `{profile}` must be a host name such as \"example.com\", not \"{s}\"",
+                    key.get_ref()
+                ),
             );
             if s.contains("://") {
-                f = f.hint("drop the scheme and path: tokfetch builds https://<host>/configapi/v2/oauth/token");
+                f = f.hint(format!(
+                    "drop the scheme and path: tokfetch builds {builds}"
+                ));
             }
             Err(f)
         }

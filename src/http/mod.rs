@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::config::Profile;
-use crate::endpoint::{self, Credential, Endpoint};
+use crate::endpoint::{self, Credential, Endpoint, Trust};
 use crate::error::{Failure, Result};
-use crate::provider::{Header, TokenRequest};
-use crate::{proxy, retry, time, vlog};
+use crate::log::vlog;
+use crate::request::{Header, TokenRequest};
+use crate::{proxy, retry, time};
 
 pub use failure::too_large;
 pub use tls::{ClientIdentity, check_ca_file, pem_certs};
@@ -52,9 +52,9 @@ impl Purpose {
     }
 
     /// What such a request carries that must not cross the network in the clear.
-    fn carries(self, profile: &Profile) -> Credential {
+    fn carries(self, trust: &Trust) -> Credential {
         match self {
-            Purpose::Token => profile.provider.credential(&profile.settings.values),
+            Purpose::Token => trust.carries,
             Purpose::Discovery => Credential::Nothing,
             Purpose::IdToken => Credential::CiRequestToken,
         }
@@ -64,9 +64,9 @@ impl Purpose {
     /// (`endpoint::may_carry`): checked for every request before any socket is opened, so no
     /// caller can forget it. A discovered endpoint that fails it is exit 7, a CI request token
     /// exit 4 (README "Security model").
-    fn may_go(self, profile: &Profile, endpoint: &Endpoint) -> Result<()> {
-        let allow = profile.allow_insecure_http;
-        match endpoint::may_carry(&endpoint.url, self.carries(profile), allow) {
+    fn may_go(self, trust: &Trust, endpoint: &Endpoint) -> Result<()> {
+        let allow = trust.allow_insecure_http;
+        match endpoint::may_carry(&endpoint.url, self.carries(trust), allow) {
             Ok(_) => Ok(()),
             Err(why) => Err(match self {
                 Purpose::IdToken => Failure::credentials(format!(
@@ -137,11 +137,7 @@ pub(crate) struct Way {
 impl Way {
     /// The way to `endpoint` for `profile`: the proxy that applies, the profile's roots, and
     /// `identity` presented in the handshake.
-    fn to(
-        profile: &Profile,
-        endpoint: &Endpoint,
-        identity: Option<&ClientIdentity>,
-    ) -> Result<Way> {
+    fn to(trust: &Trust, endpoint: &Endpoint, identity: Option<&ClientIdentity>) -> Result<Way> {
         let mut route = wire::route(&endpoint.url).map_err(Failure::config)?;
         let proxy = proxy::select(endpoint, |k| std::env::var(k).ok());
         let via = match &proxy {
@@ -164,7 +160,7 @@ impl Way {
             }
         };
         let tls = if endpoint.https {
-            Some(tls::config(profile, identity)?)
+            Some(tls::config(trust.ca_file, identity)?)
         } else if identity.is_some() {
             return Err(Failure::config(format!(
                 "tls_client_auth needs https, and {} is plain http",
@@ -191,13 +187,13 @@ impl Client {
     /// A client for `endpoint`, with the profile's TLS roots and proxy rules, presenting
     /// `identity` in the TLS handshake when given.
     pub fn to(
-        profile: &Profile,
+        trust: &Trust,
         endpoint: &Endpoint,
         purpose: Purpose,
         identity: Option<&ClientIdentity>,
     ) -> Result<Client> {
-        purpose.may_go(profile, endpoint)?;
-        let way = Way::to(profile, endpoint, identity)?;
+        purpose.may_go(trust, endpoint)?;
+        let way = Way::to(trust, endpoint, identity)?;
         if let Some(v) = &way.via {
             vlog!(
                 "using {}: {}",
@@ -459,7 +455,7 @@ mod tests {
         );
         let off_loopback = plain("http://idp.example/t");
         let refused = |purpose| {
-            Client::to(&p, &off_loopback, purpose, None)
+            Client::to(&p.trust(), &off_loopback, purpose, None)
                 .err()
                 .map(|f| (f.kind, f.message))
         };
@@ -472,14 +468,17 @@ mod tests {
         // Loopback, and https, are fine for every purpose.
         for url in ["http://127.0.0.1:9/t", "https://idp.example/t"] {
             for purpose in [Purpose::Token, Purpose::Discovery, Purpose::IdToken] {
-                assert!(Client::to(&p, &plain(url), purpose, None).is_ok(), "{url}");
+                assert!(
+                    Client::to(&p.trust(), &plain(url), purpose, None).is_ok(),
+                    "{url}"
+                );
             }
         }
         // allow_insecure_http covers the token endpoint's own credential, never the CI token.
         let lax = profile(
             "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"http://idp.example/t\"\nclient_id = \"c\"\nallow_insecure_http = true\n",
         );
-        assert!(Client::to(&lax, &off_loopback, Purpose::Token, None).is_ok());
-        assert!(Client::to(&lax, &off_loopback, Purpose::IdToken, None).is_err());
+        assert!(Client::to(&lax.trust(), &off_loopback, Purpose::Token, None).is_ok());
+        assert!(Client::to(&lax.trust(), &off_loopback, Purpose::IdToken, None).is_err());
     }
 }

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::transport::{self, CONNECT_TIMEOUT, Conn, Error};
 use super::{AttemptError, Client, Purpose, USER_AGENT, wire};
-use crate::config::Profile;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, Trust};
 use crate::error::{Failure, Result};
 use crate::x509;
 
@@ -50,9 +49,9 @@ pub struct Probe {
 impl Probe {
     /// The probe of `endpoint` (the token endpoint; for an `issuer` profile the one discovery
     /// names), or why the way cannot be taken (a proxy URL that is not usable).
-    pub fn new(profile: &Profile, endpoint: &Endpoint) -> Result<Probe> {
+    pub fn new(trust: &Trust, endpoint: &Endpoint) -> Result<Probe> {
         Ok(Probe {
-            client: Client::to(profile, endpoint, Purpose::Token, None)?,
+            client: Client::to(trust, endpoint, Purpose::Token, None)?,
             addrs: Vec::new(),
             tcp: None,
             conn: None,

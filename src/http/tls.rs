@@ -12,10 +12,9 @@ use rustls::pki_types::{
 };
 use rustls::{ClientConfig, RootCertStore};
 
-use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::jws::{Format, KeyDer};
-use crate::vlog;
+use crate::log::vlog;
 
 /// A client certificate chain and the private key that goes with it, checked to match.
 pub struct ClientIdentity {
@@ -93,10 +92,10 @@ static ROOTS: Mutex<Option<(Option<PathBuf>, Arc<RootCertStore>)>> = Mutex::new(
 
 /// The one TLS configuration: the trusted roots, and the client certificate when there is one.
 pub(super) fn config(
-    profile: &Profile,
+    configured: Option<&Path>,
     client: Option<&ClientIdentity>,
 ) -> Result<Arc<ClientConfig>> {
-    let ca_file = ca_file(profile);
+    let ca_file = ca_file(configured);
     let roots = {
         let mut memo = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
         match memo.as_ref() {
@@ -160,8 +159,8 @@ fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore> {
 }
 
 /// `ca_file`, else `$TOKFETCH_CA_FILE`.
-fn ca_file(profile: &Profile) -> Option<PathBuf> {
-    profile.ca_file.clone().or_else(|| {
+fn ca_file(configured: Option<&Path>) -> Option<PathBuf> {
+    configured.map(Path::to_path_buf).or_else(|| {
         std::env::var_os("TOKFETCH_CA_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -170,8 +169,8 @@ fn ca_file(profile: &Profile) -> Option<PathBuf> {
 
 /// The CA file that applies, and how many certificates it holds; an error when it does not
 /// parse (`doctor`).
-pub fn check_ca_file(profile: &Profile) -> Result<Option<(PathBuf, usize)>> {
-    match ca_file(profile) {
+pub fn check_ca_file(configured: Option<&Path>) -> Result<Option<(PathBuf, usize)>> {
+    match ca_file(configured) {
         Some(path) => Ok(Some((path.clone(), read_pem_certs(&path)?.len()))),
         None => Ok(None),
     }

@@ -6,7 +6,8 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{
-    Grant, Header, Inputs, JSON, KeyKind, KeySpec, Provider, Settings, TokenRequest, Values,
+    Grant, Header, Inputs, JSON, KeyKind, KeySpec, Own, Problem, Provider, Settings, TokenRequest,
+    Values,
 };
 use crate::error::{Failure, Result};
 use crate::secret::Field;
@@ -75,11 +76,18 @@ impl Provider for AndOpen {
         KEYS
     }
 
-    fn default_endpoint(&self, v: &Values) -> Option<String> {
-        Some(match v.get("environment") {
-            Some("staging") => "https://staging.auth.andopen.co/auth/token".to_string(),
-            _ => "https://auth.andopen.co/auth/token".to_string(),
+    fn settle(&self, _s: &Settings, v: &Values) -> std::result::Result<Own, Problem> {
+        Ok(Own::AndOpen {
+            tenant: v.get("tenant").unwrap_or_default().to_string(),
         })
+    }
+
+    fn default_endpoint(&self, v: &Values) -> Option<(String, Option<&'static str>)> {
+        let url = match v.get("environment") {
+            Some("staging") => "https://staging.auth.andopen.co/auth/token",
+            _ => "https://auth.andopen.co/auth/token",
+        };
+        Some((url.to_string(), None))
     }
 
     fn fields(&self) -> &'static [Field] {
@@ -96,7 +104,9 @@ impl Provider for AndOpen {
 
     fn build(&self, s: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest> {
         let api_key = inputs.secret(Field::ApiKey)?;
-        let tenant = s.get("tenant").unwrap_or_default();
+        let Own::AndOpen { tenant } = &s.own else {
+            return Err(super::unsettled(self.name()));
+        };
         let (body, grant_name) = match grant {
             Grant::Primary => (
                 serde_json::to_vec(&ClientCredentials {
@@ -139,9 +149,10 @@ impl Provider for AndOpen {
     }
 
     fn identity(&self, s: &Settings) -> Vec<(&'static str, String)> {
-        s.get("tenant")
-            .map(|t| vec![("tenant", t.to_string())])
-            .unwrap_or_default()
+        match &s.own {
+            Own::AndOpen { tenant } => vec![("tenant", tenant.clone())],
+            _ => Vec::new(),
+        }
     }
 }
 

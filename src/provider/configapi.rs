@@ -13,7 +13,9 @@ const KEYS: &[KeySpec] = &[
     KeySpec {
         name: "host",
         help: "the host (and optional :port) serving /configapi/v2/oauth/token",
-        kind: KeyKind::Host,
+        kind: KeyKind::Host {
+            builds: "https://<host>/configapi/v2/oauth/token",
+        },
         required: true,
         default: None,
         flag: true,
@@ -38,9 +40,9 @@ impl Provider for ConfigApi {
         KEYS
     }
 
-    fn default_endpoint(&self, v: &Values) -> Option<String> {
+    fn default_endpoint(&self, v: &Values) -> Option<(String, Option<&'static str>)> {
         let host = v.get("host")?;
-        Some(format!("https://{host}/configapi/v2/oauth/token"))
+        Some((format!("https://{host}/configapi/v2/oauth/token"), None))
     }
 
     fn default_scope(&self, v: &Values) -> Option<String> {

@@ -17,13 +17,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
+pub use oauth2::OAuth2Settings;
 pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
 use crate::jws::{Alg, SigningKey};
+use crate::request::{Header, TokenRequest};
 use crate::secret::{Field, Secret};
 
 /// Every provider, in the order help and messages list them.
@@ -42,12 +42,25 @@ pub trait Provider: Sync {
     fn about(&self) -> &'static str;
     /// The config keys only this provider accepts (the common ones belong to every profile).
     fn keys(&self) -> &'static [KeySpec];
-    /// Checks across keys, once every key is read and defaults are in.
-    fn check(&self, _settings: &Settings) -> std::result::Result<(), Problem> {
-        Ok(())
+    /// The provider's own settings, typed, made once from its keys' values when the config is
+    /// read (defaults are in, `settings` has everything but `own`), with the checks across
+    /// keys: later code matches on what this returns and never reads a value again.
+    fn settle(&self, _settings: &Settings, _values: &Values) -> std::result::Result<Own, Problem> {
+        Ok(Own::Common)
     }
-    /// The documented token endpoint; `None` when the profile must give `token_url`.
-    fn default_endpoint(&self, values: &Values) -> Option<String>;
+    /// The documented token endpoint, or the URL the profile's own keys give (with that key,
+    /// whose line an error about the URL points at); `None` when the profile must give
+    /// `token_url`.
+    fn default_endpoint(&self, values: &Values) -> Option<(String, Option<&'static str>)>;
+    /// What a profile that gives no endpoint is told it lacks.
+    fn endpoint_keys(&self) -> &'static str {
+        "`token_url`"
+    }
+    /// The environment variable a value of one of this provider's keys names, if it names one
+    /// (read from every profile, broken ones too: `exec` withholds these variables).
+    fn variable_in(&self, _key: &str, _value: &str) -> Option<String> {
+        None
+    }
     /// The scope sent when the profile sets none.
     fn default_scope(&self, _values: &Values) -> Option<String> {
         None
@@ -81,8 +94,8 @@ pub trait Provider: Sync {
     }
     /// How the client authenticates, in words (`inspect`, `doctor`): the profile's
     /// `auth_method` where the provider has that key.
-    fn client_auth(&self, settings: &Settings) -> String {
-        settings.get("auth_method").unwrap_or("basic").to_string()
+    fn client_auth(&self, _settings: &Settings) -> String {
+        "basic".to_string()
     }
     /// What the token request carries that must not cross the network in the clear: a
     /// refusal of plain http names it (README "Security model").
@@ -181,8 +194,9 @@ pub enum KeyKind {
     Text,
     /// One of these strings.
     OneOf(&'static [&'static str]),
-    /// A host name with an optional port, not a URL.
-    Host,
+    /// A host name with an optional port, not a URL; `builds` is the URL made from it, shown
+    /// when a URL is given instead.
+    Host { builds: &'static str },
     /// A list of hosts, each with an optional port (`git_hosts`).
     Hosts,
     /// The name of an environment variable holding this secret.
@@ -197,7 +211,7 @@ pub enum KeyKind {
     Params { reserved: &'static [&'static str] },
 }
 
-/// A problem found by [`Provider::check`]: the key it concerns (its line is shown) and what is
+/// A problem found by [`Provider::settle`]: the key it concerns (its line is shown) and what is
 /// wrong, naming the profile as `{profile}`.
 #[derive(Debug)]
 pub struct Problem {
@@ -205,7 +219,7 @@ pub struct Problem {
     pub message: String,
 }
 
-/// A profile's provider settings: what goes on the wire, checked.
+/// A profile's provider settings: what goes on the wire, checked and typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub client_id: String,
@@ -214,17 +228,26 @@ pub struct Settings {
     pub scope: Option<String>,
     /// Extra form fields, in key order.
     pub params: Vec<(String, String)>,
-    /// The provider's own keys, defaults filled in.
-    pub values: Values,
+    /// What the token request carries that must not cross the network in the clear.
+    pub carries: crate::endpoint::Credential,
+    /// The provider's own settings, as [`Provider::settle`] typed them.
+    pub own: Own,
 }
 
-impl Settings {
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key)
-    }
+/// A provider's own settings, typed once when the config is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Own {
+    /// Nothing besides the common settings (the provider's keys only made the endpoint).
+    Common,
+    /// &Open's tenant reference, sent in every body.
+    AndOpen {
+        tenant: String,
+    },
+    OAuth2(Box<OAuth2Settings>),
 }
 
-/// The values of a provider's own keys, by key.
+/// The values of a provider's own keys, by key, as the config file has them: read only while
+/// the config is turned into [`Settings`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Values(BTreeMap<&'static str, String>);
 
@@ -310,43 +333,6 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// One request header.
-#[derive(Debug)]
-pub struct Header {
-    pub name: &'static str,
-    pub value: Zeroizing<String>,
-}
-
-impl Header {
-    pub fn new(name: &'static str, value: impl Into<String>) -> Self {
-        Header {
-            name,
-            value: Zeroizing::new(value.into()),
-        }
-    }
-}
-
-/// A complete token request: POST these headers and this body to the profile's endpoint.
-#[derive(Debug)]
-pub struct TokenRequest {
-    pub headers: Vec<Header>,
-    pub body: Zeroizing<Vec<u8>>,
-    /// `client_credentials`, `refresh_token` or `token_exchange`, for `-v`.
-    pub grant: &'static str,
-    /// Values in the request that are credentials of their own (a signed client assertion):
-    /// the flow registers them with the redactor.
-    pub sensitive: Vec<Zeroizing<String>>,
-}
-
-impl TokenRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
-    }
-}
-
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
@@ -356,6 +342,23 @@ fn form_headers() -> Vec<Header> {
         Header::new("Content-Type", FORM),
         Header::new("Accept", JSON),
     ]
+}
+
+/// Unencoded HTTP Basic cannot carry a client id with `:` (RFC 7617 §2): a check of every
+/// provider that sends it.
+fn unencoded_basic_id(s: &Settings) -> std::result::Result<(), Problem> {
+    if s.client_id.contains(':') {
+        return Err(Problem {
+            key: "client_id",
+            message: "client_id of profile `{profile}` contains `:`, which unencoded HTTP Basic cannot carry".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The error for settings that `settle` of another provider made: a bug, never the user's.
+fn unsettled(provider: &str) -> Failure {
+    Failure::internal(format!("the settings are not provider {provider}'s"))
 }
 
 /// The error for a grant the provider does not perform.

@@ -2,7 +2,9 @@
 //! provider's own `curl --user` example sends), a form body, and `scope=openid` only when the
 //! profile asks for it. Regional endpoints; 900 s tokens; no refresh tokens.
 
-use super::{Grant, Inputs, KeyKind, KeySpec, Problem, Provider, Settings, TokenRequest, Values};
+use super::{
+    Grant, Inputs, KeyKind, KeySpec, Own, Problem, Provider, Settings, TokenRequest, Values,
+};
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
@@ -34,7 +36,7 @@ impl Provider for OnePassword {
         KEYS
     }
 
-    fn check(&self, s: &Settings) -> std::result::Result<(), Problem> {
+    fn settle(&self, s: &Settings, _values: &Values) -> std::result::Result<Own, Problem> {
         if let Some(scope) = s.scope.as_deref().filter(|&sc| sc != "openid") {
             return Err(Problem {
                 key: "scope",
@@ -43,13 +45,15 @@ impl Provider for OnePassword {
                 ),
             });
         }
-        unencoded_basic_id(s)
+        super::unencoded_basic_id(s)?;
+        Ok(Own::Common)
     }
 
-    fn default_endpoint(&self, v: &Values) -> Option<String> {
+    fn default_endpoint(&self, v: &Values) -> Option<(String, Option<&'static str>)> {
         let region = v.get("region").unwrap_or("com");
-        Some(format!(
-            "https://api.1password.{region}/v1beta1/users/oauth2/token"
+        Some((
+            format!("https://api.1password.{region}/v1beta1/users/oauth2/token"),
+            None,
         ))
     }
 
@@ -78,17 +82,6 @@ impl Provider for OnePassword {
             sensitive: Vec::new(),
         })
     }
-}
-
-/// Unencoded HTTP Basic cannot carry a client id with `:` (RFC 7617 §2).
-pub(super) fn unencoded_basic_id(s: &Settings) -> std::result::Result<(), Problem> {
-    if s.client_id.contains(':') {
-        return Err(Problem {
-            key: "client_id",
-            message: "client_id of profile `{profile}` contains `:`, which unencoded HTTP Basic cannot carry".to_string(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]

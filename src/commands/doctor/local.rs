@@ -202,7 +202,7 @@ pub fn cache_dir(report: &mut Report) -> anyhow::Result<()> {
 
 /// The CA file, when one applies, parses.
 pub fn ca_file(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
-    let check = match http::check_ca_file(profile) {
+    let check = match http::check_ca_file(profile.ca_file.as_deref()) {
         Ok(None) => Check::ok("ca file", "none; the system's roots are trusted"),
         Ok(Some((path, n))) => Check::ok(
             "ca file",

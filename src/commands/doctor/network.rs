@@ -49,7 +49,7 @@ fn skip_from(report: &mut Report, first: &str, because: &str) -> anyhow::Result<
 
 /// DNS, TCP, TLS and the clock for `endpoint`, each skipped when one before it failed.
 fn reach(report: &mut Report, profile: &Profile, endpoint: &Endpoint) -> anyhow::Result<()> {
-    let mut probe = match Probe::new(profile, endpoint) {
+    let mut probe = match Probe::new(&profile.trust(), endpoint) {
         Ok(p) => p,
         Err(f) => {
             report.add(Check::fail("dns", f))?;

@@ -7,10 +7,12 @@
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
+use super::settings::{AuthMethod, OAuth2Settings};
 use crate::error::{Failure, Result};
-use crate::jws::{self, Alg, Signer};
+use crate::jws::{self, Signer};
 use crate::oauth;
-use crate::provider::{Header, Inputs, Settings};
+use crate::provider::{Inputs, Settings};
+use crate::request::Header;
 use crate::secret::Field;
 
 /// RFC 7523 §2.2.
@@ -41,54 +43,49 @@ impl ClientAuth {
     }
 }
 
-pub(super) fn method(s: &Settings) -> &str {
-    s.get("auth_method").unwrap_or("basic")
-}
-
 /// The client authentication of the profile's `auth_method`.
-pub(super) fn authenticate(s: &Settings, inputs: &Inputs) -> Result<ClientAuth> {
+pub(super) fn authenticate(
+    s: &Settings,
+    o: &OAuth2Settings,
+    inputs: &Inputs,
+) -> Result<ClientAuth> {
     let mut auth = ClientAuth::default();
-    match method(s) {
-        "post" => {
+    match o.auth {
+        AuthMethod::Post => {
             auth.field("client_id", &s.client_id);
             auth.field(
                 "client_secret",
                 inputs.secret(Field::ClientSecret)?.expose(),
             );
         }
-        "client_secret_jwt" => {
+        AuthMethod::ClientSecretJwt => {
             let secret = inputs.secret(Field::ClientSecret)?;
-            let jwt = sign(s, inputs, &Signer::Hs256(secret.expose().as_bytes()))?;
+            let jwt = sign(s, o, inputs, &Signer::Hs256(secret.expose().as_bytes()))?;
             auth.sensitive.push(jwt.clone());
             auth.assertion(s, jwt);
         }
-        "private_key_jwt" => {
+        AuthMethod::PrivateKeyJwt => {
             let key = inputs
                 .signing_key
                 .ok_or_else(|| crate::provider::Inputs::missing("the private key"))?;
-            let alg = match s.get("signing_alg") {
-                Some(name) => Alg::named(name).ok_or_else(|| {
-                    Failure::internal(format!("signing_alg {name} passed the config check"))
-                })?,
-                None => key.default_alg(),
-            };
-            let jwt = sign(s, inputs, &Signer::Key(key, alg))?;
+            let alg = o.signing_alg.unwrap_or_else(|| key.default_alg());
+            let jwt = sign(s, o, inputs, &Signer::Key(key, alg))?;
             auth.sensitive.push(jwt.clone());
             auth.assertion(s, jwt);
         }
-        "federated" => {
+        AuthMethod::Federated => {
             let token = inputs
                 .identity_token
                 .ok_or_else(|| crate::provider::Inputs::missing("the identity token"))?;
             auth.assertion(s, Zeroizing::new(token.expose().to_string()));
         }
-        "tls_client_auth" | "none" => auth.field("client_id", &s.client_id),
-        method => auth.headers.push(Header {
+        AuthMethod::TlsClientAuth | AuthMethod::None => auth.field("client_id", &s.client_id),
+        AuthMethod::Basic | AuthMethod::BasicUnencoded => auth.headers.push(Header {
             name: "Authorization",
             value: oauth::basic_auth(
                 &s.client_id,
                 inputs.secret(Field::ClientSecret)?.expose(),
-                method != "basic-unencoded",
+                o.auth == AuthMethod::Basic,
             ),
         }),
     }
@@ -96,10 +93,15 @@ pub(super) fn authenticate(s: &Settings, inputs: &Inputs) -> Result<ClientAuth> 
 }
 
 /// A client assertion for this profile, signed by `signer`.
-fn sign(s: &Settings, inputs: &Inputs, signer: &Signer) -> Result<Zeroizing<String>> {
-    let audience = s.get("assertion_audience").unwrap_or(&s.endpoint.url);
+fn sign(
+    s: &Settings,
+    o: &OAuth2Settings,
+    inputs: &Inputs,
+    signer: &Signer,
+) -> Result<Zeroizing<String>> {
+    let audience = o.assertion_audience.as_deref().unwrap_or(&s.endpoint.url);
     let claims = claims(&s.client_id, audience, inputs.now, &inputs.nonce);
-    let header = header(s.get("key_id"), inputs.thumbprints);
+    let header = header(o.key_id.as_deref(), inputs.thumbprints);
     jws::sign(&header, &claims, signer)
         .map_err(|e| Failure::credentials(format!("cannot sign the client assertion: {e}")))
 }

@@ -16,9 +16,7 @@ const RESERVED_PARAMS: &[&str] = &[
     "subject_token_type",
 ];
 
-/// `auth_method` values that authenticate with the client secret.
-pub const SECRET_METHODS: &[&str] = &["basic", "basic-unencoded", "post", "client_secret_jwt"];
-
+/// `auth_method`'s values: [`super::settings::AuthMethod`]'s names, in its order.
 pub const METHODS: &[&str] = &[
     "basic",
     "basic-unencoded",

@@ -12,44 +12,34 @@ mod auth;
 mod discovery;
 mod keys;
 mod rules;
+mod settings;
 mod sources;
 
-use std::path::PathBuf;
-
 pub use discovery::{Discovery, Metadata};
+pub use settings::OAuth2Settings;
 pub use sources::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, TokenSource};
 
 use super::{
-    Grant, Input, Inputs, KeyFrom, KeySpec, Problem, Provider, Settings, TokenRequest, Values,
+    Grant, Input, Inputs, KeySpec, Own, Problem, Provider, Settings, TokenRequest, Values,
 };
 use crate::endpoint::Credential;
 use crate::error::Result;
-use crate::jws::Alg;
 use crate::oauth;
 use crate::secret::Field;
-use keys::{CLIENT_CREDENTIALS, JWT_TOKEN_TYPE, SECRET_METHODS, TOKEN_EXCHANGE};
+use keys::{CLIENT_CREDENTIALS, JWT_TOKEN_TYPE, TOKEN_EXCHANGE};
+use settings::{AuthMethod, Endpoint};
 
 pub struct OAuth2;
 
 /// RFC 8693 §2.1.
 const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-fn exchange(s: &Settings) -> bool {
-    s.get("grant") == Some(TOKEN_EXCHANGE)
-}
-
-/// Where the profile's private key comes from: its file, else the secret field.
-fn key_from(s: &Settings) -> KeyFrom {
-    match s.get("private_key_file") {
-        Some(path) => KeyFrom::File(PathBuf::from(path)),
-        None => KeyFrom::Field(Field::PrivateKey),
+/// The profile's oauth2 settings, as [`rules::settle`] made them.
+fn own(s: &Settings) -> Option<&OAuth2Settings> {
+    match &s.own {
+        Own::OAuth2(o) => Some(o),
+        _ => None,
     }
-}
-
-/// The profile's identity-token source, once [`rules::check`] has accepted it.
-fn source(s: &Settings) -> Option<TokenSource> {
-    let value = s.get("assertion_source")?;
-    TokenSource::parse(value, s.get("assertion_audience")).ok()
 }
 
 impl Provider for OAuth2 {
@@ -65,14 +55,25 @@ impl Provider for OAuth2 {
         keys::KEYS
     }
 
-    fn check(&self, s: &Settings) -> std::result::Result<(), Problem> {
-        rules::check(s)
+    fn settle(&self, s: &Settings, v: &Values) -> std::result::Result<Own, Problem> {
+        rules::settle(s, v).map(|o| Own::OAuth2(Box::new(o)))
     }
 
     /// With `issuer`, the profile's endpoint is the issuer: its token endpoint is found by
     /// discovery when a token is fetched (never for a cache hit).
-    fn default_endpoint(&self, v: &Values) -> Option<String> {
-        v.get("issuer").map(str::to_string)
+    fn default_endpoint(&self, v: &Values) -> Option<(String, Option<&'static str>)> {
+        v.get("issuer").map(|i| (i.to_string(), Some("issuer")))
+    }
+
+    fn endpoint_keys(&self) -> &'static str {
+        "`token_url` (or `issuer`, to find the token endpoint by discovery)"
+    }
+
+    /// `assertion_source = "env:VAR"`.
+    fn variable_in(&self, key: &str, value: &str) -> Option<String> {
+        (key == "assertion_source")
+            .then(|| value.strip_prefix("env:").map(str::to_string))
+            .flatten()
     }
 
     fn fields(&self) -> &'static [Field] {
@@ -80,12 +81,12 @@ impl Provider for OAuth2 {
     }
 
     fn secret_fields(&self, s: &Settings) -> Vec<Field> {
-        let method = auth::method(s);
-        if SECRET_METHODS.contains(&method) {
+        let Some(o) = own(s) else {
+            return Vec::new();
+        };
+        if o.auth.uses_secret() {
             vec![Field::ClientSecret]
-        } else if matches!(method, "private_key_jwt" | "tls_client_auth")
-            && key_from(s) == KeyFrom::Field(Field::PrivateKey)
-        {
+        } else if o.auth.keyed() && o.private_key_file.is_none() {
             vec![Field::PrivateKey]
         } else {
             Vec::new()
@@ -93,40 +94,41 @@ impl Provider for OAuth2 {
     }
 
     fn needs(&self, s: &Settings, _grant: Grant) -> Vec<Field> {
-        if SECRET_METHODS.contains(&auth::method(s)) {
-            vec![Field::ClientSecret]
-        } else {
-            Vec::new()
+        match own(s) {
+            Some(o) if o.auth.uses_secret() => vec![Field::ClientSecret],
+            _ => Vec::new(),
         }
     }
 
     fn inputs(&self, s: &Settings, _grant: Grant) -> Vec<Input> {
-        let method = auth::method(s);
+        let Some(o) = own(s) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        match method {
-            "private_key_jwt" => {
+        match o.auth {
+            AuthMethod::PrivateKeyJwt => {
                 out.push(Input::SigningKey {
-                    from: key_from(s),
-                    alg: s.get("signing_alg").and_then(Alg::named),
+                    from: o.key_from(),
+                    alg: o.signing_alg,
                 });
-                if let Some(cert) = s.get("client_cert_file") {
-                    out.push(Input::Thumbprints(PathBuf::from(cert)));
+                if let Some(cert) = &o.client_cert_file {
+                    out.push(Input::Thumbprints(cert.clone()));
                 }
             }
-            "tls_client_auth" => out.push(Input::ClientCertificate {
-                chain: PathBuf::from(s.get("client_cert_file").unwrap_or_default()),
-                key: key_from(s),
+            AuthMethod::TlsClientAuth => out.push(Input::ClientCertificate {
+                chain: o.client_cert_file.clone().unwrap_or_default(),
+                key: o.key_from(),
             }),
             _ => {}
         }
-        if method == "federated" || exchange(s) {
-            out.extend(source(s).map(Input::IdentityToken));
+        if o.auth == AuthMethod::Federated || o.exchange() {
+            out.extend(o.source().cloned().map(Input::IdentityToken));
         }
-        if let (Some(issuer), None) = (s.get("issuer"), s.get("token_url")) {
+        if let Endpoint::Issuer(issuer) = &o.endpoint {
             out.push(Input::Discovery(Discovery {
-                issuer: issuer.to_string(),
-                mtls: method == "tls_client_auth",
-                method: metadata_name(method),
+                issuer: issuer.clone(),
+                mtls: o.auth == AuthMethod::TlsClientAuth,
+                method: o.auth.metadata_name(),
             }));
         }
         out
@@ -136,7 +138,8 @@ impl Provider for OAuth2 {
         let Grant::Primary = grant else {
             return Err(super::unsupported(self.name(), grant));
         };
-        let exchange = exchange(s);
+        let o = own(s).ok_or_else(|| super::unsettled(self.name()))?;
+        let exchange = o.exchange();
         let mut fields: Vec<(&str, &str)> = Vec::with_capacity(12);
         let subject;
         if exchange {
@@ -147,18 +150,22 @@ impl Provider for OAuth2 {
             fields.push(("subject_token", subject.expose()));
             fields.push((
                 "subject_token_type",
-                s.get("subject_token_type").unwrap_or(JWT_TOKEN_TYPE),
+                o.subject_token_type.as_deref().unwrap_or(JWT_TOKEN_TYPE),
             ));
         } else {
             fields.push(("grant_type", CLIENT_CREDENTIALS));
         }
-        let auth = auth::authenticate(s, inputs)?;
+        let auth = auth::authenticate(s, o, inputs)?;
         fields.extend(auth.fields.iter().map(|(k, v)| (*k, v.as_str())));
         if let Some(scope) = &s.scope {
             fields.push(("scope", scope));
         }
-        for key in ["audience", "resource", "requested_token_type"] {
-            if let Some(v) = s.get(key) {
+        for (key, value) in [
+            ("audience", &o.audience),
+            ("resource", &o.resource),
+            ("requested_token_type", &o.requested_token_type),
+        ] {
+            if let Some(v) = value {
                 fields.push((key, v));
             }
         }
@@ -179,60 +186,24 @@ impl Provider for OAuth2 {
         })
     }
 
+    fn client_auth(&self, s: &Settings) -> String {
+        own(s).map_or("basic", |o| o.auth.name()).to_string()
+    }
+
     fn credential(&self, values: &Values) -> Credential {
-        match values.get("auth_method") {
-            Some("client_secret_jwt" | "private_key_jwt" | "federated") => {
-                Credential::ClientAssertion
-            }
-            Some("tls_client_auth") => Credential::ClientCertificate,
-            Some("none") => Credential::SubjectToken,
+        match values.get("auth_method").and_then(AuthMethod::named) {
+            Some(
+                AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt | AuthMethod::Federated,
+            ) => Credential::ClientAssertion,
+            Some(AuthMethod::TlsClientAuth) => Credential::ClientCertificate,
+            Some(AuthMethod::None) => Credential::SubjectToken,
             _ => Credential::ClientSecret,
         }
     }
 
     /// Everything that changes which token the server issues — never key material.
     fn identity(&self, s: &Settings) -> Vec<(&'static str, String)> {
-        let mut out: Vec<(&'static str, String)> = Vec::new();
-        for key in [
-            "audience",
-            "issuer",
-            "resource",
-            "private_key_file",
-            "private_key_env",
-            "key_id",
-            "signing_alg",
-            "client_cert_file",
-            "assertion_source",
-            "assertion_audience",
-            "subject_token_type",
-            "requested_token_type",
-        ] {
-            if let Some(v) = s.get(key) {
-                out.push((key, v.to_string()));
-            }
-        }
-        // Defaults are left out, so that the cache files of earlier versions stay valid.
-        if let Some(m) = s.get("auth_method").filter(|m| *m != "basic") {
-            out.push(("auth_method", m.to_string()));
-        }
-        if exchange(s) {
-            out.push(("grant", TOKEN_EXCHANGE.to_string()));
-        }
-        out
-    }
-}
-
-/// The profile's method as `token_endpoint_auth_methods_supported` names it (RFC 8414 §2,
-/// OpenID Connect Discovery §3). A federated assertion is a JWT signed by someone else's key:
-/// servers list it as `private_key_jwt`.
-fn metadata_name(method: &str) -> &'static str {
-    match method {
-        "post" => "client_secret_post",
-        "client_secret_jwt" => "client_secret_jwt",
-        "private_key_jwt" | "federated" => "private_key_jwt",
-        "tls_client_auth" => "tls_client_auth",
-        "none" => "none",
-        _ => "client_secret_basic",
+        own(s).map(OAuth2Settings::identity).unwrap_or_default()
     }
 }
 

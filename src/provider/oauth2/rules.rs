@@ -1,9 +1,13 @@
-//! The rules across oauth2 keys (README "Configuration reference"): each refusal names the key
-//! whose line is shown, so a profile that cannot work is exit 3 before anything is sent.
+//! An oauth2 profile's values turned into [`OAuth2Settings`], once, with the rules across keys
+//! (README "Configuration reference"): each refusal names the key whose line is shown, so a
+//! profile that cannot work is exit 3 before anything is sent.
 
-use super::keys::TOKEN_EXCHANGE;
+use std::path::PathBuf;
+
+use super::settings::{AssertionSource, AuthMethod, Endpoint, GrantType, OAuth2Settings};
 use super::sources::TokenSource;
-use crate::provider::{Problem, Settings};
+use crate::jws::Alg;
+use crate::provider::{Problem, Settings, Values};
 
 fn problem(key: &'static str, message: impl Into<String>) -> Problem {
     Problem {
@@ -14,8 +18,8 @@ fn problem(key: &'static str, message: impl Into<String>) -> Problem {
 
 /// `key` is set although it has no effect in this profile: a mistake worth reporting, since the
 /// user expects it to matter.
-fn unused(s: &Settings, key: &'static str, applies: bool, when: &str) -> Result<(), Problem> {
-    if s.get(key).is_some() && !applies {
+fn unused(v: &Values, key: &'static str, applies: bool, when: &str) -> Result<(), Problem> {
+    if v.get(key).is_some() && !applies {
         return Err(problem(
             key,
             format!("`{key}` in profile `{{profile}}` has no effect here: it applies {when}"),
@@ -24,85 +28,121 @@ fn unused(s: &Settings, key: &'static str, applies: bool, when: &str) -> Result<
     Ok(())
 }
 
-pub(super) fn check(s: &Settings) -> Result<(), Problem> {
-    let method = super::auth::method(s);
-    let exchange = s.get("grant") == Some(TOKEN_EXCHANGE);
-    endpoint(s)?;
-    if method == "basic-unencoded" {
-        crate::provider::onepassword::unencoded_basic_id(s)?;
+/// A value its key spec accepted, as its type: a spec and a type that disagree are a bug the
+/// unit tests catch, reported here rather than guessed around.
+fn typed<T>(
+    v: &Values,
+    key: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, Problem> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some).ok_or_else(|| {
+            problem(
+                key,
+                format!(
+                    "`{key}` in profile `{{profile}}` has a value tokfetch cannot use: \"{s}\""
+                ),
+            )
+        }),
     }
-    if method == "none" && !exchange {
+}
+
+pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem> {
+    let auth = typed(v, "auth_method", AuthMethod::named)?.unwrap_or(AuthMethod::Basic);
+    let grant = typed(v, "grant", GrantType::named)?.unwrap_or(GrantType::ClientCredentials);
+    let exchange = grant == GrantType::TokenExchange;
+    let endpoint = endpoint(v)?;
+    if auth == AuthMethod::BasicUnencoded {
+        crate::provider::unencoded_basic_id(s)?;
+    }
+    if auth == AuthMethod::None && !exchange {
         return Err(problem(
             "auth_method",
             "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange can do without: set grant = \"token_exchange\", or pick another auth_method",
         ));
     }
-    if method == "tls_client_auth" && s.get("client_cert_file").is_none() {
+    if auth == AuthMethod::TlsClientAuth && v.get("client_cert_file").is_none() {
         return Err(problem(
             "auth_method",
             "auth_method = \"tls_client_auth\" in profile `{profile}` needs client_cert_file: the PEM certificate (leaf first) presented in the TLS handshake",
         ));
     }
-    let keyed = matches!(method, "private_key_jwt" | "tls_client_auth");
-    let signed = matches!(method, "private_key_jwt" | "client_secret_jwt");
+    let (keyed, signed) = (auth.keyed(), auth.signs());
     unused(
-        s,
+        v,
         "private_key_file",
         keyed,
         "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
     )?;
     unused(
-        s,
+        v,
         "private_key_env",
         keyed,
         "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
     )?;
     unused(
-        s,
+        v,
         "client_cert_file",
         keyed,
         "with auth_method = \"tls_client_auth\" or \"private_key_jwt\" (x5t)",
     )?;
     unused(
-        s,
+        v,
         "signing_alg",
-        method == "private_key_jwt",
+        auth == AuthMethod::PrivateKeyJwt,
         "with auth_method = \"private_key_jwt\"",
     )?;
     unused(
-        s,
+        v,
         "key_id",
         signed,
         "to signed assertions (client_secret_jwt, private_key_jwt)",
     )?;
-    if s.get("private_key_file").is_some() && s.get("private_key_env").is_some() {
+    if v.get("private_key_file").is_some() && v.get("private_key_env").is_some() {
         return Err(problem(
             "private_key_env",
             "profile `{profile}` sets both private_key_file and private_key_env; keep one",
         ));
     }
-    sources(s, method, exchange, signed)?;
+    let assertion_source = sources(v, auth, exchange, signed)?;
     unused(
-        s,
+        v,
         "subject_token_type",
         exchange,
         "with grant = \"token_exchange\"",
     )?;
     unused(
-        s,
+        v,
         "requested_token_type",
         exchange,
         "with grant = \"token_exchange\"",
     )?;
-    Ok(())
+    let text = |key: &str| v.get(key).map(str::to_string);
+    Ok(OAuth2Settings {
+        auth,
+        grant,
+        endpoint,
+        private_key_file: v.get("private_key_file").map(PathBuf::from),
+        private_key_env: text("private_key_env"),
+        key_id: text("key_id"),
+        signing_alg: typed(v, "signing_alg", Alg::named)?,
+        client_cert_file: v.get("client_cert_file").map(PathBuf::from),
+        assertion_source,
+        assertion_audience: text("assertion_audience"),
+        audience: text("audience"),
+        resource: text("resource"),
+        subject_token_type: text("subject_token_type"),
+        requested_token_type: text("requested_token_type"),
+    })
 }
 
 /// `issuer` or `token_url`, not both; an issuer has no query or fragment (RFC 8414 §2).
-fn endpoint(s: &Settings) -> Result<(), Problem> {
-    let Some(issuer) = s.get("issuer") else {
-        return Ok(());
+fn endpoint(v: &Values) -> Result<Endpoint, Problem> {
+    let Some(issuer) = v.get("issuer") else {
+        return Ok(Endpoint::TokenUrl);
     };
-    if s.get("token_url").is_some() {
+    if v.get("token_url").is_some() {
         return Err(problem(
             "issuer",
             "profile `{profile}` sets both issuer and token_url; keep one (issuer finds the token endpoint by discovery)",
@@ -114,14 +154,19 @@ fn endpoint(s: &Settings) -> Result<(), Problem> {
             "`issuer` in profile `{profile}` must not have a query or fragment (RFC 8414 §2)",
         ));
     }
-    Ok(())
+    Ok(Endpoint::Issuer(issuer.to_string()))
 }
 
 /// `assertion_source` where an identity token is used (and valid), nowhere else;
 /// `assertion_audience` where something uses it.
-fn sources(s: &Settings, method: &str, exchange: bool, signed: bool) -> Result<(), Problem> {
-    let wanted = method == "federated" || exchange;
-    let source = match s.get("assertion_source") {
+fn sources(
+    v: &Values,
+    auth: AuthMethod,
+    exchange: bool,
+    signed: bool,
+) -> Result<Option<AssertionSource>, Problem> {
+    let wanted = auth == AuthMethod::Federated || exchange;
+    let source = match v.get("assertion_source") {
         None if wanted => {
             let key = if exchange { "grant" } else { "auth_method" };
             return Err(problem(
@@ -136,19 +181,26 @@ fn sources(s: &Settings, method: &str, exchange: bool, signed: bool) -> Result<(
                 "`assertion_source` in profile `{profile}` has no effect here: it applies with auth_method = \"federated\" or grant = \"token_exchange\"",
             ));
         }
-        Some(v) => Some(
-            TokenSource::parse(v, s.get("assertion_audience"))
+        Some(written) => Some(AssertionSource {
+            written: written.to_string(),
+            source: TokenSource::parse(written, v.get("assertion_audience"))
                 .map_err(|m| problem("assertion_source", m))?,
-        ),
+        }),
     };
-    let github = matches!(source, Some(TokenSource::GitHubActions { .. }));
+    let github = matches!(
+        source,
+        Some(AssertionSource {
+            source: TokenSource::GitHubActions { .. },
+            ..
+        })
+    );
     unused(
-        s,
+        v,
         "assertion_audience",
         signed || github,
         "to signed assertions and to assertion_source = \"github-actions\"",
     )?;
-    Ok(())
+    Ok(source)
 }
 
 #[cfg(test)]
