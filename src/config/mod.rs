@@ -6,10 +6,11 @@ mod edit;
 mod file;
 mod keys;
 mod parse;
+mod scan;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use edit::{NewProfile, add_profile, remove_profile};
 pub use file::{MAX_CONFIG, load, read, resolve_path};
@@ -102,6 +103,21 @@ pub fn valid_env_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The profile a cached `get` uses (the argument, else `$TOKFETCH_PROFILE`, else
+/// `default_profile`), from the file read through the safe reader ([`read`]): parsed from the
+/// profile's own tables alone where the scan proves they are all the file says about it (so a
+/// hit costs the same with 5,000 profiles as with one), else from the whole file. `None` on any
+/// problem: the caller takes the normal path, which reports it.
+pub fn hit_profile(path: &Path, arg: Option<&str>) -> Option<Profile> {
+    let text = read(path).ok()??;
+    let env = std::env::var("TOKFETCH_PROFILE").ok();
+    let wanted = arg.or(env.as_deref().filter(|v| !v.is_empty()));
+    if let Some(p) = scan::profile(path, &text, wanted) {
+        return Some(p);
+    }
+    parse(path, &text).ok()?.select(arg).ok().cloned()
 }
 
 /// Where a profile name came from, for messages.
