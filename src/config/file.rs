@@ -45,9 +45,67 @@ pub fn load(path: &Path) -> Result<Config> {
 /// where secrets are sent, so it gets the trust ssh gives `~/.ssh/config`.
 pub fn read(path: &Path) -> Result<Option<String>> {
     use std::io::Read;
-    let cannot = |e: std::io::Error| {
-        Failure::config(format!("cannot read config file {}: {e}", path.display()))
+    let Some((file, len)) = open(path)? else {
+        return Ok(None);
     };
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_CONFIG + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(path, e))?;
+    if bytes.len() as u64 > MAX_CONFIG {
+        return Err(too_large(path));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| not_utf8(path))?;
+    Ok(Some(text))
+}
+
+/// The config file as [`read`] reads it (the same checks first, the same errors), handed to
+/// `each` in pieces of whole lines through one small buffer, so that a large file is never
+/// held whole (a fresh buffer costs a page fault per 4 KiB). `each` returns `false` to stop
+/// early: then `Ok(Some(false))`, and the rest was neither read nor checked.
+pub fn read_lines(path: &Path, mut each: impl FnMut(&str) -> bool) -> Result<Option<bool>> {
+    use std::io::Read;
+    const PIECE: usize = 64 * 1024;
+    let Some((mut file, _)) = open(path)? else {
+        return Ok(None);
+    };
+    let mut buf = vec![0u8; PIECE];
+    let (mut filled, mut total) = (0usize, 0u64);
+    loop {
+        if filled == buf.len() {
+            // A line longer than the buffer.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = match file.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot(path, e)),
+        };
+        total += n as u64;
+        if total > MAX_CONFIG {
+            return Err(too_large(path));
+        }
+        if n == 0 {
+            // The last line, without a newline.
+            let rest = std::str::from_utf8(&buf[..filled]).map_err(|_| not_utf8(path))?;
+            return Ok(Some(rest.is_empty() || each(rest)));
+        }
+        filled += n;
+        if let Some(nl) = memchr::memrchr(b'\n', &buf[..filled]) {
+            // A newline never falls inside a UTF-8 sequence: each piece is checked alone.
+            let lines = std::str::from_utf8(&buf[..=nl]).map_err(|_| not_utf8(path))?;
+            if !each(lines) {
+                return Ok(Some(false));
+            }
+            buf.copy_within(nl + 1..filled, 0);
+            filled -= nl + 1;
+        }
+    }
+}
+
+/// The config file opened and checked before a byte is read, with its length; `None` when
+/// there is none.
+fn open(path: &Path) -> Result<Option<(std::fs::File, u64)>> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -60,21 +118,19 @@ pub fn read(path: &Path) -> Result<Option<String>> {
     let file = match options.open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(cannot(e)),
+        Err(e) => return Err(cannot(path, e)),
     };
-    let meta = file.metadata().map_err(cannot)?;
+    let meta = file.metadata().map_err(|e| cannot(path, e))?;
     check_file(path, &meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_CONFIG + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_CONFIG {
-        return Err(too_large(path));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Failure::config(format!("{}: the config file is not UTF-8", path.display()))
-    })?;
-    Ok(Some(text))
+    Ok(Some((file, meta.len())))
+}
+
+fn cannot(path: &Path, e: std::io::Error) -> Failure {
+    Failure::config(format!("cannot read config file {}: {e}", path.display()))
+}
+
+fn not_utf8(path: &Path) -> Failure {
+    Failure::config(format!("{}: the config file is not UTF-8", path.display()))
 }
 
 fn too_large(path: &Path) -> Failure {

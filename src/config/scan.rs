@@ -32,91 +32,168 @@ pub struct Located {
 /// The profile `wanted` (else the file's `default_profile`), parsed from its own tables alone;
 /// `None` when the scan cannot prove that is what the whole file says (see the module
 /// documentation), or the profile does not parse: then the whole file decides.
+#[cfg(test)]
 pub fn profile(path: &Path, text: &str, wanted: Option<&str>) -> Option<Profile> {
-    let found = locate(text, wanted)?;
-    let mut config = parse(path, &found.tables).ok()?;
-    config.profiles.remove(&found.name)
+    let mut scanner = Scanner::new(wanted);
+    scanner.lines(text);
+    scanner.profile(path)
 }
 
-/// Find the tables of the profile `wanted` (else `default_profile`); `None` for anything the
-/// scan cannot prove it reads as the TOML parser does.
+/// Find the tables of the profile `wanted` (else `default_profile`) in the whole text; `None`
+/// for anything the scan cannot prove it reads as the TOML parser does.
+#[cfg(test)]
 pub fn locate(text: &str, wanted: Option<&str>) -> Option<Located> {
-    // A multi-line string may span lines that look like headers; so may text the scan cannot
-    // tell from one. Rare in a config, and then the whole file is parsed.
-    if memchr::memmem::find(text.as_bytes(), b"\"\"\"").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"'''").is_some()
-    {
-        return None;
-    }
-    let (default, first_table) = top_level(text)?;
-    let name = wanted.or(default.as_deref())?;
-    let bytes = text.as_bytes();
-    let mut tables = String::new();
-    let mut default_seen = default.is_none();
-    // The start of the current table's header line, while that table is the profile's.
-    let mut ours: Option<usize> = None;
-    let mut at = first_table;
-    while let Some(off) = memchr::memchr(b'[', &bytes[at..]) {
-        let bracket = at + off;
-        let Some(line) = line_start(bytes, bracket) else {
-            // A `[` inside a line: a value (an array, a URL with an IPv6 host).
-            at = bracket + 1;
-            continue;
-        };
-        let end = memchr::memchr(b'\n', &bytes[bracket..]).map_or(bytes.len(), |e| bracket + e);
-        let table = header_profile(&text[bracket..end])?;
-        if let Some(start) = ours.take() {
-            tables.push_str(&text[start..line]);
-        }
-        if table == name {
-            ours = Some(line);
-        }
-        if default.as_deref() == Some(table) {
-            default_seen = true;
-        }
-        at = end;
-    }
-    if let Some(start) = ours {
-        tables.push_str(&text[start..]);
-        if !tables.ends_with('\n') {
-            tables.push('\n');
-        }
-    }
-    if !default_seen || tables.is_empty() {
-        return None;
-    }
-    Some(Located {
-        name: name.to_string(),
-        tables,
-    })
+    let mut scanner = Scanner::new(wanted);
+    scanner.lines(text);
+    scanner.finish()
 }
 
-/// The lines before the first table: blank lines, comments and at most one plain
-/// `default_profile = "NAME"`. Returns that name and where the first table starts.
-fn top_level(text: &str) -> Option<(Option<String>, usize)> {
-    let mut default = None;
-    let mut pos = 0;
-    while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
-        let line = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
-        let t = line.trim_matches([' ', '\t']);
-        if t.starts_with('[') {
-            return Some((default, pos));
+/// The scan over a file handed over in pieces of whole lines (so that the file need not be
+/// held whole: reading a large file into one fresh buffer costs a page fault per 4 KiB). A line
+/// never spans two pieces, and none of what the scan looks for spans two lines.
+#[derive(Debug)]
+pub struct Scanner<'w> {
+    wanted: Option<&'w str>,
+    /// Still in the lines before the first table.
+    top: bool,
+    default: Option<String>,
+    /// The profile, once the first table is reached: `wanted`, else `default`.
+    name: Option<String>,
+    default_seen: bool,
+    /// The current table is one of the profile's.
+    ours: bool,
+    tables: String,
+    /// Something the scan cannot prove was seen: the whole file decides.
+    failed: bool,
+}
+
+impl<'w> Scanner<'w> {
+    pub fn new(wanted: Option<&'w str>) -> Scanner<'w> {
+        Scanner {
+            wanted,
+            top: true,
+            default: None,
+            name: None,
+            default_seen: false,
+            ours: false,
+            tables: String::new(),
+            failed: false,
         }
-        if t.is_empty() {
-        } else if let Some(comment) = t.strip_prefix('#') {
-            if !comment_ok(comment) {
-                return None;
-            }
-        } else {
-            let value = default_profile_line(t)?;
-            if default.replace(value).is_some() {
-                return None;
-            }
-        }
-        pos = end + 1;
     }
-    Some((default, text.len()))
+
+    /// The next lines of the file: whole lines, each ending in a newline except the file's
+    /// last. Returns `false` once the scan has given up (the rest need not be read).
+    pub fn lines(&mut self, text: &str) -> bool {
+        if !self.failed && self.scan(text).is_none() {
+            self.failed = true;
+            self.tables.clear();
+        }
+        !self.failed
+    }
+
+    /// The profile's tables, once the whole file was seen; `None` where the scan gave up.
+    pub fn finish(mut self) -> Option<Located> {
+        if self.top {
+            self.enter_tables()?;
+        }
+        let default_seen = self.default.is_none() || self.default_seen;
+        if self.failed || !default_seen || self.tables.is_empty() {
+            return None;
+        }
+        if !self.tables.ends_with('\n') {
+            self.tables.push('\n');
+        }
+        Some(Located {
+            name: self.name?,
+            tables: self.tables,
+        })
+    }
+
+    /// The profile from its tables alone (see [`profile`]), once the whole file was seen.
+    pub fn profile(self, path: &Path) -> Option<Profile> {
+        let found = self.finish()?;
+        let mut config = parse(path, &found.tables).ok()?;
+        config.profiles.remove(&found.name)
+    }
+
+    /// The first table is reached: the profile is now known.
+    fn enter_tables(&mut self) -> Option<()> {
+        self.top = false;
+        self.name = Some(self.wanted.map(str::to_string).or(self.default.clone())?);
+        Some(())
+    }
+
+    fn scan(&mut self, text: &str) -> Option<()> {
+        // A multi-line string may span lines that look like headers; so may text the scan
+        // cannot tell from one. Rare in a config, and then the whole file is parsed.
+        if memchr::memmem::find(text.as_bytes(), b"\"\"\"").is_some()
+            || memchr::memmem::find(text.as_bytes(), b"'''").is_some()
+        {
+            return None;
+        }
+        let mut at = 0;
+        if self.top {
+            at = self.top_level(text)?;
+            if at == text.len() {
+                return Some(());
+            }
+            self.enter_tables()?;
+        }
+        let name = self.name.clone()?;
+        let bytes = text.as_bytes();
+        // Where the text to keep starts, while the current table is the profile's.
+        let mut keep = at;
+        while let Some(off) = memchr::memchr(b'[', &bytes[at..]) {
+            let bracket = at + off;
+            let Some(line) = line_start(bytes, bracket) else {
+                // A `[` inside a line: a value (an array, a URL with an IPv6 host).
+                at = bracket + 1;
+                continue;
+            };
+            let end = memchr::memchr(b'\n', &bytes[bracket..]).map_or(bytes.len(), |e| bracket + e);
+            let table = header_profile(&text[bracket..end])?;
+            if self.ours {
+                self.tables.push_str(&text[keep..line]);
+            }
+            self.ours = table == name;
+            keep = line;
+            if self.default.as_deref() == Some(table) {
+                self.default_seen = true;
+            }
+            at = end;
+        }
+        if self.ours {
+            self.tables.push_str(&text[keep..]);
+        }
+        Some(())
+    }
+
+    /// The lines before the first table: blank lines, comments and at most one plain
+    /// `default_profile = "NAME"`. Returns where the first table starts (or the end).
+    fn top_level(&mut self, text: &str) -> Option<usize> {
+        let mut pos = 0;
+        while pos < text.len() {
+            let end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+            let line = text[pos..end].strip_suffix('\r').unwrap_or(&text[pos..end]);
+            let t = line.trim_matches([' ', '\t']);
+            if t.starts_with('[') {
+                return Some(pos);
+            }
+            if t.is_empty() {
+            } else if let Some(comment) = t.strip_prefix('#') {
+                if !comment_ok(comment) {
+                    return None;
+                }
+            } else {
+                let value = default_profile_line(t)?;
+                if self.default.replace(value).is_some() {
+                    return None;
+                }
+            }
+            pos = end + 1;
+        }
+        Some(text.len())
+    }
 }
 
 /// A comment TOML accepts: no control character but tab.
@@ -416,6 +493,35 @@ mod tests {
                 wanted in proptest::option::of(Just("p0")),
             ) {
                 let _ = profile(Path::new(PATH), &pieces.concat(), wanted);
+            }
+
+            /// Fed in pieces of whole lines, as the reader hands a file over, the scan finds
+            /// exactly what it finds in the whole text.
+            #[test]
+            fn pieces_of_whole_lines_scan_as_the_whole(
+                text in config(),
+                cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..6),
+                i in 0..5usize,
+            ) {
+                let wanted = format!("p{i}");
+                let newlines: Vec<usize> =
+                    text.match_indices('\n').map(|(at, _)| at + 1).collect();
+                let mut at: Vec<usize> = cuts
+                    .iter()
+                    .filter(|_| !newlines.is_empty())
+                    .map(|c| newlines[c.index(newlines.len())])
+                    .collect();
+                at.sort_unstable();
+                at.dedup();
+                for w in [Some(wanted.as_str()), None] {
+                    let mut scanner = Scanner::new(w);
+                    let mut from = 0;
+                    for &cut in at.iter().chain([text.len()].iter()) {
+                        scanner.lines(&text[from..cut]);
+                        from = cut;
+                    }
+                    prop_assert_eq!(scanner.finish(), locate(&text, w));
+                }
             }
 
             /// Where the scan answers, it gives exactly the profile the whole file gives.
