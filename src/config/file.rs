@@ -66,10 +66,11 @@ pub fn read(path: &Path) -> Result<Option<String>> {
 pub fn read_lines(path: &Path, mut each: impl FnMut(&str) -> bool) -> Result<Option<bool>> {
     use std::io::Read;
     const PIECE: usize = 64 * 1024;
-    let Some((mut file, _)) = open(path)? else {
+    let Some((mut file, len)) = open(path)? else {
         return Ok(None);
     };
-    let mut buf = vec![0u8; PIECE];
+    // The whole of a small file in one piece (and one more byte, to see its end at once).
+    let mut buf = vec![0u8; usize::try_from(len).map_or(PIECE, |l| (l + 1).clamp(256, PIECE))];
     let (mut filled, mut total) = (0usize, 0u64);
     loop {
         if filled == buf.len() {

@@ -249,6 +249,13 @@ fn line_start(bytes: &[u8], bracket: usize) -> Option<usize> {
 /// other header (an array of tables, `[profiles]`, another top-level table, escapes).
 fn header_profile(line: &str) -> Option<&str> {
     let line = line.strip_suffix('\r').unwrap_or(line);
+    // The common form first, `[profiles.NAME]` with a bare name: no general walk.
+    if let Some(rest) = line.strip_prefix("[profiles.") {
+        let name = bare_len(rest);
+        if name > 0 && &rest[name..] == "]" {
+            return Some(&rest[..name]);
+        }
+    }
     let mut rest = line.strip_prefix('[')?;
     if rest.starts_with('[') {
         return None;
@@ -285,10 +292,15 @@ fn simple_key(s: &str) -> Option<(&str, &str)> {
     if s.starts_with(['"', '\'']) {
         return simple_string(s);
     }
-    let end = s
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .unwrap_or(s.len());
+    let end = bare_len(s);
     (end > 0).then(|| (&s[..end], &s[end..]))
+}
+
+/// How long the bare key (`A-Za-z0-9_-`) at the start of `s` is.
+fn bare_len(s: &str) -> usize {
+    s.bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count()
 }
 
 #[cfg(test)]
