@@ -140,16 +140,54 @@ pub enum Presence {
     Unknown(String),
 }
 
-/// Look for `field` of `profile` in every source, in order. With `keyring` false (the keyring
-/// already failed once in this run), the keyring is not asked again.
-pub fn presence(profile: &Profile, field: Field, keyring: bool) -> Presence {
+impl Presence {
+    pub fn found(&self) -> bool {
+        matches!(self, Presence::Found(_))
+    }
+
+    /// For tables (`profiles`): `env:VAR`, `keyring`, `empty`, `missing` or `unknown`.
+    pub fn terse(&self) -> String {
+        match self {
+            Presence::Found(Source::NamedEnv(v) | Source::ConventionalEnv(v)) => {
+                format!("env:{v}")
+            }
+            Presence::Found(Source::Keyring) => "keyring".to_string(),
+            Presence::Empty(_) => "empty".to_string(),
+            Presence::Missing => "missing".to_string(),
+            Presence::Unknown(_) => "unknown".to_string(),
+        }
+    }
+
+    /// One sentence, the same in `inspect`, `secret status` and `doctor`: where the secret
+    /// is, or what is wrong and what to do.
+    pub fn describe(&self, profile: &Profile, field: Field) -> String {
+        let conventional = conventional_env(&profile.name, field);
+        match self {
+            Presence::Found(source) => source.to_string(),
+            Presence::Empty(var) => format!("${var} is set but empty"),
+            Presence::Missing => format!(
+                "missing: not in ${conventional}{} nor the keyring (tokfetch secret set {}{})",
+                profile
+                    .env_override(field)
+                    .map(|v| format!(" or ${v}"))
+                    .unwrap_or_default(),
+                profile.name,
+                field.flag()
+            ),
+            Presence::Unknown(why) => {
+                format!("not in the environment; keyring unavailable ({why}); set ${conventional}")
+            }
+        }
+    }
+}
+
+/// Look for `field` of `profile` in every source, in order. A keyring that already failed in
+/// this run is not waited for again (the keystore remembers).
+pub fn presence(profile: &Profile, field: Field) -> Presence {
     match from_env(profile, field) {
         FromEnv::Found(_, source) => return Presence::Found(source),
         FromEnv::Empty(var) => return Presence::Empty(var),
         FromEnv::Unset => {}
-    }
-    if !keyring {
-        return Presence::Unknown("keyring unavailable".to_string());
     }
     match keystore::get(&profile.name, field) {
         Ok(Some(_)) => Presence::Found(Source::Keyring),

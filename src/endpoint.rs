@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use ureq::http::Uri;
+use http::Uri;
 
 /// A token URL that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +89,66 @@ pub fn is_loopback(host: &str) -> bool {
         Ok(IpAddr::V6(v6)) => v6 == Ipv6Addr::LOCALHOST,
         Err(_) => false,
     }
+}
+
+/// What crosses the network in a request, for the one rule of which URL may carry it (README
+/// "Security model"): https always; plain http to a loopback host; plain http elsewhere only
+/// for the token endpoint of a profile that sets `allow_insecure_http` — never for the CI
+/// request token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A client secret (HTTP Basic, or in the body).
+    ClientSecret,
+    /// A signed or federated client assertion.
+    ClientAssertion,
+    /// A client certificate (only meaningful over TLS).
+    ClientCertificate,
+    /// A subject token (token exchange with a public client).
+    SubjectToken,
+    /// GitHub's `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, sent as a bearer token.
+    CiRequestToken,
+    /// Nothing secret (a discovery document).
+    Nothing,
+}
+
+impl Credential {
+    /// How a refusal names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Credential::ClientSecret => "the client secret",
+            Credential::ClientAssertion => "the client assertion",
+            Credential::ClientCertificate => "the client certificate's request",
+            Credential::SubjectToken => "the subject token",
+            Credential::CiRequestToken => "the CI request token ($ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
+            Credential::Nothing => "the request",
+        }
+    }
+
+    /// Whether `allow_insecure_http` may send it over plain http: only the token endpoint's
+    /// own credentials, never the CI request token.
+    fn insecure_allowed(self) -> bool {
+        !matches!(self, Credential::CiRequestToken)
+    }
+}
+
+/// The one place that decides whether `url` may carry `credential`: a valid absolute URL
+/// without userinfo, https, or plain http to loopback, or plain http elsewhere where
+/// `allow_insecure_http` covers this credential. The error is a sentence naming the credential.
+pub fn may_carry(
+    url: &str,
+    credential: Credential,
+    allow_insecure_http: bool,
+) -> Result<Endpoint, String> {
+    let e = parse(url, true)?;
+    let allowed =
+        e.https || is_loopback(&e.host) || (allow_insecure_http && credential.insecure_allowed());
+    if !allowed {
+        return Err(format!(
+            "refusing plain http for `{url}`: {} would cross the network unencrypted",
+            credential.name()
+        ));
+    }
+    Ok(e)
 }
 
 /// Validate a token URL: absolute http(s), a host, no credentials in it, and plain http only for

@@ -216,10 +216,10 @@ pub fn exit_quietly() -> ! {
 
 /// The error line and its hints, redacted and with control characters escaped.
 fn print(message: &str, hints: &[String]) {
-    eprintln!("{}{}", prefix(), crate::redact::for_terminal(message));
+    crate::stderr::line(prefix(), message);
     if !crate::log::quiet() {
         for h in hints {
-            eprintln!("  hint: {}", crate::redact::for_terminal(h));
+            crate::stderr::line("  hint: ", h);
         }
     }
 }

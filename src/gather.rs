@@ -8,7 +8,6 @@
 //!
 //! [`Provider::inputs`]: crate::provider::Provider::inputs
 
-use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -17,9 +16,10 @@ use zeroize::Zeroizing;
 use crate::cache::Cache;
 use crate::config::Profile;
 use crate::credentials::Credentials;
-use crate::endpoint::{self, Endpoint};
-use crate::error::{Failure, Result};
-use crate::http::{Client, ClientIdentity, Reply};
+use crate::endpoint::{self, Credential, Endpoint};
+use crate::error::{Failure, Kind, Result};
+use crate::fsread;
+use crate::http::{Client, ClientIdentity, Purpose, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
 use crate::perms::{self, Exposure, Rule};
 use crate::provider::{Discovery, Grant, Header, Input, KeyFrom, Metadata, TokenSource};
@@ -38,6 +38,18 @@ pub struct Gathered {
     pub identity_token: Option<Secret>,
     /// The token endpoint, when discovery found it.
     pub endpoint: Option<Endpoint>,
+    /// That endpoint came from a cached discovery document (a failure it could explain is
+    /// worth one more try with a fresh document).
+    pub endpoint_cached: bool,
+}
+
+/// Whether discovery may use the document kept in the cache (README "Discovery").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discover {
+    /// Use a cached document younger than a day.
+    Cached,
+    /// Fetch the document again (`--refresh`, or a failure a stale one could explain).
+    Fresh,
 }
 
 /// Gather every input `grant` needs for `profile`.
@@ -46,6 +58,7 @@ pub fn gather(
     grant: Grant,
     credentials: &mut Credentials,
     deadline: Instant,
+    mode: Discover,
 ) -> Result<Gathered> {
     let mut g = Gathered::default();
     for input in profile.provider.inputs(&profile.settings, grant) {
@@ -58,7 +71,7 @@ pub fn gather(
                 let chain = crate::http::pem_certs(&pem).map_err(|why| {
                     Failure::credentials(format!("client_cert_file {} {why}", path.display()))
                 })?;
-                g.thumbprints = chain.first().map(|leaf| jws::thumbprints(leaf.der()));
+                g.thumbprints = chain.first().map(|leaf| jws::thumbprints(leaf.as_ref()));
             }
             Input::ClientCertificate { chain, key } => {
                 let (der, source) = private_key(&key, credentials)?;
@@ -72,7 +85,11 @@ pub fn gather(
             Input::IdentityToken(source) => {
                 g.identity_token = Some(identity_token(profile, &source, deadline)?);
             }
-            Input::Discovery(d) => g.endpoint = Some(discover(profile, &d, deadline)?),
+            Input::Discovery(d) => {
+                let (endpoint, cached) = discover(profile, &d, deadline, mode)?;
+                g.endpoint = Some(endpoint);
+                g.endpoint_cached = cached;
+            }
         }
     }
     Ok(g)
@@ -83,7 +100,7 @@ pub fn discovered_endpoint(profile: &Profile, deadline: Instant) -> Result<Optio
     let inputs = profile.provider.inputs(&profile.settings, Grant::Primary);
     for input in inputs {
         if let Input::Discovery(d) = input {
-            return discover(profile, &d, deadline).map(Some);
+            return discover(profile, &d, deadline, Discover::Cached).map(|(e, _)| Some(e));
         }
     }
     Ok(None)
@@ -140,21 +157,24 @@ fn private_key(from: &KeyFrom, credentials: &mut Credentials) -> Result<(KeyDer,
     Ok((der, source))
 }
 
-/// A file's bytes; `private` files (keys) must be readable by their owner only. Symbolic links
-/// are followed (Kubernetes mounts secrets through them); the checks are on the file itself.
-fn read_file(path: &Path, what: &str, private: bool) -> Result<Zeroizing<Vec<u8>>> {
+/// A file's bytes, through the one safe reader (README "Security model": non-blocking, a
+/// regular file of at most 1 MiB, checked before a byte is read); `private` files (keys) must
+/// be readable by their owner only. Symbolic links are followed (Kubernetes mounts secrets
+/// through them); the checks are on the file itself. Every refusal is exit 4.
+pub fn read_file(path: &Path, what: &str, private: bool) -> Result<Zeroizing<Vec<u8>>> {
     let shown = path.display();
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
-    let meta = f
-        .metadata()
-        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return Err(Failure::credentials(format!(
-            "{what} {shown} is not a regular file of at most 1 MiB"
-        )));
-    }
-    let exposed = private.then(|| perms::check(&meta, Rule::Private { ours: false }));
+    let refused = |r: fsread::Refusal| match r {
+        fsread::Refusal::NotFound => Failure::credentials(format!(
+            "cannot read {what} {shown}: No such file or directory"
+        )),
+        fsread::Refusal::Io(e) => Failure::credentials(format!("cannot read {what} {shown}: {e}")),
+        other => Failure::credentials(format!(
+            "{what} {shown} {other}; it must be a regular file of at most {}",
+            fsread::size(MAX_FILE)
+        )),
+    };
+    let opened = fsread::open(path, fsread::Rules::named(MAX_FILE)).map_err(refused)?;
+    let exposed = private.then(|| perms::check(&opened.meta, Rule::Private { ours: false }));
     if let Some(Err(Exposure::Readable(mode))) = exposed {
         return Err(Failure::credentials(format!(
             "{what} {shown} is readable by others (mode {:o}); a private key must be private to its owner",
@@ -162,10 +182,7 @@ fn read_file(path: &Path, what: &str, private: bool) -> Result<Zeroizing<Vec<u8>
         ))
         .hint(format!("chmod 600 {shown}")));
     }
-    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    f.read_to_end(&mut buf)
-        .map_err(|e| Failure::credentials(format!("cannot read {what} {shown}: {e}")))?;
-    Ok(buf)
+    opened.read().map_err(refused)
 }
 
 /// An identity token from its source, read now (tokens rotate), registered with the redactor.
@@ -196,7 +213,8 @@ fn identity_token(profile: &Profile, source: &TokenSource, deadline: Instant) ->
             source.describe()
         )));
     }
-    redact::register(&token);
+    // An assertion is a JWS: its signature segment alone is a secret too.
+    redact::register_jws(&token);
     if let Some(jwt) = crate::jwt::decode(&token) {
         let claim = |k: &str| jwt.claims.get(k).map(|v| v.to_string()).unwrap_or_default();
         vlog!(
@@ -213,8 +231,10 @@ fn identity_token(profile: &Profile, source: &TokenSource, deadline: Instant) ->
 /// The job's ID token from GitHub Actions' token service.
 fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<Zeroizing<String>> {
     let (url, bearer) = TokenSource::github_request(audience, &|v| std::env::var(v).ok())?;
-    redact::register(&bearer);
-    let target = endpoint::parse(&url, profile.allow_insecure_http).map_err(|why| {
+    redact::register_bearer(&bearer);
+    // `allow_insecure_http` covers the token endpoint only: the CI request token goes over
+    // https or to loopback, checked before any lookup (README "Security model").
+    let target = endpoint::may_carry(&url, Credential::CiRequestToken, false).map_err(|why| {
         Failure::credentials(format!(
             "$ACTIONS_ID_TOKEN_REQUEST_URL cannot be used: {why}"
         ))
@@ -223,10 +243,15 @@ fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<
         Header::new("Authorization", format!("Bearer {}", bearer.as_str())),
         Header::new("Accept", "application/json"),
     ];
-    let what = "GitHub Actions ID-token request";
-    let reply =
-        Client::to(profile, &target, what, None)?.get(&headers, deadline, &response::describe)?;
+    let purpose = Purpose::IdToken;
+    let what = purpose.request();
+    let reply = Client::to(profile, &target, purpose, None)?.get(
+        &headers,
+        deadline,
+        &response::describe,
+    )?;
     match reply.status {
+        200 if reply.body_too_large => Err(crate::http::too_large(purpose)),
         200 => TokenSource::github_value(&reply.body).ok_or_else(|| {
             Failure::unusable(format!(
                 "the GitHub Actions ID-token service at {} answered 200 without a token",
@@ -257,35 +282,73 @@ fn not_ok(reply: &Reply, what: &str, target: &Endpoint) -> Failure {
     }
 }
 
-/// The token endpoint of the issuer: from the cached document when it is less than a day old,
-/// else from the OpenID Connect document, else from the RFC 8414 one.
-fn discover(profile: &Profile, d: &Discovery, deadline: Instant) -> Result<Endpoint> {
-    let cache = Cache::open();
+/// The token endpoint of the issuer, and whether it came from a cached document: from the
+/// cached document when it is less than a day old (and `mode` allows it), else from the OpenID
+/// Connect document, else from the RFC 8414 one. A cached document that lacks the profile's
+/// auth method is fetched again once before that is an error. A profile with `cache = false`
+/// neither reads nor writes discovery files.
+fn discover(
+    profile: &Profile,
+    d: &Discovery,
+    deadline: Instant,
+    mode: Discover,
+) -> Result<(Endpoint, bool)> {
+    let cache = if profile.cache { Cache::open() } else { None };
     let now = time::now_unix();
-    let cached = cache.as_ref().and_then(|c| c.load_metadata(&d.issuer, now));
-    let metadata = match cached {
-        Some((m, age)) => {
-            vlog!(
-                "discovery: using the document of {} fetched {age} s ago",
-                d.issuer
-            );
-            m
-        }
-        None => {
-            let m = fetch_metadata(profile, d, deadline)?;
-            if let Some(c) = &cache
-                && let Err(e) = c.store_metadata(&m, now)
-            {
+    let cached = match (&cache, mode) {
+        (Some(c), Discover::Cached) => c.load_metadata(&d.issuer, now),
+        _ => None,
+    };
+    if let Some((m, age)) = cached {
+        vlog!(
+            "discovery: using the document of {} fetched {age} s ago",
+            d.issuer
+        );
+        match endpoint_of(d, &m) {
+            Ok(e) => return Ok((e, true)),
+            Err(f) if f.kind == Kind::Config => {
                 vlog!(
-                    "discovery: cannot keep the document in {}: {e}",
-                    c.dir().display()
+                    "discovery: the cached document does not fit ({}); fetching it again",
+                    f.message
                 );
             }
-            m
+            Err(f) => return Err(f),
         }
-    };
-    let endpoint = d.token_endpoint(&metadata, profile.allow_insecure_http)?;
-    vlog!("discovery: token endpoint {}", endpoint.url);
+    }
+    let m = fetch_metadata(profile, d, deadline)?;
+    if let Some(c) = &cache
+        && let Err(e) = c.store_metadata(&m, now)
+    {
+        vlog!(
+            "discovery: cannot keep the document in {}: {e}",
+            c.dir().display()
+        );
+    }
+    let endpoint = endpoint_of(d, &m).map_err(|f| {
+        f.hint(format!(
+            "tokfetch keeps the issuer's document for a day; once the server fixes it: tokfetch cache clear {}",
+            profile.name
+        ))
+    })?;
+    Ok((endpoint, false))
+}
+
+/// The token endpoint a document names, said under `-v` (with a word when it is on another host
+/// than the issuer: README "Discovery").
+fn endpoint_of(d: &Discovery, metadata: &Metadata) -> Result<Endpoint> {
+    let endpoint = d.token_endpoint(metadata)?;
+    let issuer_host = endpoint::parse(&d.issuer, true)
+        .map(|i| i.host)
+        .unwrap_or_default();
+    if endpoint.host.eq_ignore_ascii_case(&issuer_host) {
+        vlog!("discovery: token endpoint {}", endpoint.url);
+    } else {
+        vlog!(
+            "discovery: token endpoint {} (on {}, another host than the issuer's)",
+            endpoint.url,
+            endpoint.host
+        );
+    }
     Ok(endpoint)
 }
 
@@ -295,14 +358,15 @@ fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result
     for url in &urls {
         let target = endpoint::parse(url, profile.allow_insecure_http)
             .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
-        let what = "discovery request";
-        let reply = Client::to(profile, &target, what, None)?.get(
+        let purpose = Purpose::Discovery;
+        let what = purpose.request();
+        let reply = Client::to(profile, &target, purpose, None)?.get(
             &headers,
             deadline,
             &response::describe,
         )?;
         match reply.status {
-            200 if reply.body_too_large => return Err(crate::http::too_large()),
+            200 if reply.body_too_large => return Err(crate::http::too_large(purpose)),
             200 => return d.read(url, &reply.body),
             404 | 410 => vlog!("discovery: {url} answered HTTP {}", reply.status),
             _ => return Err(not_ok(&reply, what, &target)),

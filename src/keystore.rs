@@ -91,28 +91,52 @@ where
     bounded_by(WAIT, op)
 }
 
+/// Why the keyring failed earlier in this run, if it did: the keystore remembers its own
+/// failure, so a run that lists many secrets waits for an unreachable keyring once, not once
+/// per secret, and no caller has to carry a "keyring failed" flag around.
+static FAILED: OnceLock<String> = OnceLock::new();
+
+/// A failure of the keyring as a whole (not of one entry), remembered for the rest of the run.
+fn failed(why: String) -> Unavailable {
+    Unavailable(FAILED.get_or_init(|| why).clone())
+}
+
 /// Run `op` against the default store on a helper thread, waiting at most `wait`.
 fn bounded_by<T, F>(wait: Duration, op: F) -> Result<T, Unavailable>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, Unavailable> + Send + 'static,
 {
+    if let Some(why) = FAILED.get() {
+        return Err(Unavailable(why.clone()));
+    }
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let result = ensure_store().and_then(|()| op());
+        let result = ensure_store().map_err(|e| failed(e.0)).and_then(|()| op());
         let _ = tx.send(result);
     });
     match rx.recv_timeout(wait) {
         Ok(result) => result,
-        Err(_) => Err(Unavailable(format!(
+        Err(_) => Err(failed(format!(
             "the keyring did not answer within {} s (locked, waiting for an unlock prompt?)",
             wait.as_secs()
         ))),
     }
 }
 
+/// A backend error: the whole keyring's (locked, refused, unreachable: remembered) or one
+/// entry's.
+fn backend(e: &KeyringError) -> Unavailable {
+    match e {
+        KeyringError::NoStorageAccess(_)
+        | KeyringError::PlatformFailure(_)
+        | KeyringError::NoDefaultStore => failed(describe(e)),
+        _ => Unavailable(describe(e)),
+    }
+}
+
 fn entry(profile: &str, field: Field) -> Result<Entry, Unavailable> {
-    Entry::new(SERVICE, &user(profile, field)).map_err(|e| Unavailable(describe(&e)))
+    Entry::new(SERVICE, &user(profile, field)).map_err(|e| backend(&e))
 }
 
 /// The stored secret, `None` when there is no entry.
@@ -125,7 +149,7 @@ pub fn get(profile: &str, field: Field) -> Result<Option<Secret>, Unavailable> {
     bounded(move || match entry(&profile, field)?.get_password() {
         Ok(value) => Ok(Some(Secret::new(value))),
         Err(KeyringError::NoEntry) => Ok(None),
-        Err(e) => Err(Unavailable(describe(&e))),
+        Err(e) => Err(backend(&e)),
     })
 }
 
@@ -140,7 +164,7 @@ pub fn probe_within(wait: Duration) -> Result<(), Unavailable> {
     bounded_by(wait, || {
         match entry("tokfetch-probe", Field::ClientSecret)?.get_password() {
             Ok(_) | Err(KeyringError::NoEntry) => Ok(()),
-            Err(e) => Err(Unavailable(describe(&e))),
+            Err(e) => Err(backend(&e)),
         }
     })
 }
@@ -152,7 +176,7 @@ pub fn set(profile: &str, field: Field, secret: &Secret) -> Result<(), Unavailab
     bounded(move || {
         entry(&profile, field)?
             .set_password(secret.expose())
-            .map_err(|e| Unavailable(describe(&e)))
+            .map_err(|e| backend(&e))
     })
 }
 
@@ -162,6 +186,6 @@ pub fn delete(profile: &str, field: Field) -> Result<bool, Unavailable> {
     bounded(move || match entry(&profile, field)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(KeyringError::NoEntry) => Ok(false),
-        Err(e) => Err(Unavailable(describe(&e))),
+        Err(e) => Err(backend(&e)),
     })
 }

@@ -144,7 +144,7 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
 /// A note for the user on stderr, unless `-q`.
 pub fn note(text: &str) {
     if !crate::log::quiet() {
-        eprintln!("tokfetch: {}", crate::redact::for_terminal(text));
+        crate::stderr::line("tokfetch: ", text);
     }
 }
 

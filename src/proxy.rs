@@ -1,9 +1,8 @@
 //! Which proxy a token request goes through: `HTTPS_PROXY` for https, `HTTP_PROXY` for http
 //! (lowercase forms too, lowercase first as curl does), `ALL_PROXY` as a fallback, and
 //! `NO_PROXY` (names, domain suffixes, IPs, CIDR ranges, `*`). Loopback is never proxied.
-//!
-//! ureq's own environment handling is not used: it picks ALL_PROXY > HTTPS_PROXY > HTTP_PROXY
-//! whatever the target's scheme, and its NO_PROXY does not match IPs or CIDR ranges.
+//! The rules are curl's, not those of any HTTP library (which commonly pick ALL_PROXY first
+//! whatever the target's scheme, and match NO_PROXY without IPs or CIDR ranges).
 
 use std::net::IpAddr;
 
@@ -40,7 +39,26 @@ pub fn select(
     } else {
         format!("http://{url}")
     };
+    // Proxy credentials are secrets from the moment a proxy is chosen (README "Security
+    // model"): registered here, so no caller (fetch, doctor, -v) can forget them.
+    register_credentials(&url);
     Some((url, var))
+}
+
+/// Register a proxy URL's password, and its `user:password` pair (the base64 of which is the
+/// `Proxy-Authorization: Basic` value), with the redactor.
+fn register_credentials(url: &str) {
+    if let Some(pw) = password(url) {
+        crate::redact::register(&pw);
+        if let Some(user) = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.rsplit_once('@'))
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .map(|(user, _)| user)
+        {
+            crate::redact::register_basic(user, &pw);
+        }
+    }
 }
 
 /// True when `host` matches an entry of a NO_PROXY list.

@@ -20,7 +20,7 @@
 use std::sync::Mutex;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use zeroize::Zeroizing;
 
 /// What replaces a secret.
@@ -31,16 +31,61 @@ pub const MIN_LEN: usize = 4;
 
 static SECRETS: Mutex<Vec<Zeroizing<String>>> = Mutex::new(Vec::new());
 
-/// Remember `secret` for the rest of the run: it will never be printed on stderr.
+/// Remember `secret` for the rest of the run: it will never be printed on stderr, raw, in any
+/// encoding the matcher knows, or as base64 in either alphabet, padded or not (README "Security
+/// model").
 pub fn register(secret: &str) {
     if secret.chars().count() < MIN_LEN {
         return;
     }
     let Ok(mut all) = SECRETS.lock() else { return };
-    if !all.iter().any(|s| s.as_str() == secret) {
-        all.push(Zeroizing::new(secret.to_string()));
-        // Longest first, so that a secret containing another is replaced whole.
-        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    if all.iter().any(|s| s.as_str() == secret) {
+        return;
+    }
+    for form in forms(secret) {
+        if !all.iter().any(|s| s.as_str() == form.as_str()) {
+            all.push(form);
+        }
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// Everything [`register`] registers for `secret`: the value and its base64 forms (pure: the
+/// property tests check that none of them survives [`redact_all`]).
+pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
+    let mut out = vec![Zeroizing::new(secret.to_string())];
+    out.extend(base64_forms(secret));
+    out
+}
+
+/// The base64 of `secret`: standard and URL-safe alphabets, padded and not (RFC 4648 §4, §5).
+pub fn base64_forms(secret: &str) -> Vec<Zeroizing<String>> {
+    let mut out: Vec<Zeroizing<String>> = Vec::with_capacity(4);
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        let form = Zeroizing::new(engine.encode(secret.as_bytes()));
+        if !out.iter().any(|f| f.as_str() == form.as_str()) {
+            out.push(form);
+        }
+    }
+    out
+}
+
+/// Register a bearer credential sent as `Authorization: Bearer <token>` (the CI request token):
+/// the token, and the base64 of the whole header value a server might echo.
+pub fn register_bearer(token: &str) {
+    register(token);
+    if token.chars().count() >= MIN_LEN {
+        register(&Zeroizing::new(format!("Bearer {token}")));
+    }
+}
+
+/// Register a compact JWS (a signed assertion): the whole of it and its signature segment on
+/// its own, which a server may quote apart from the rest.
+pub fn register_jws(jws: &str) {
+    register(jws);
+    if let Some((_, signature)) = jws.rsplit_once('.') {
+        register(signature);
     }
 }
 

@@ -32,10 +32,18 @@ pub fn interpret(profile: &Profile, reply: &Reply, grant: &str) -> Result<TokenR
 /// refuses, so none of its text is shown.
 fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
     if reply.body_too_large {
-        return Err(http::too_large());
+        return Err(http::too_large(http::Purpose::Token));
     }
     let host = &profile.endpoint().host;
-    oauth::parse_token(&reply.body).map_err(|why| {
+    let parsed = oauth::parse_token(&reply.body).inspect(|t| {
+        // Tokens are secrets from the moment they are received: never shown on stderr,
+        // whatever a later message quotes.
+        redact::register(&t.access_token);
+        if let Some(r) = &t.refresh_token {
+            redact::register(r);
+        }
+    });
+    parsed.map_err(|why| {
         let msg = if why == Unusable::NotJson {
             format!(
                 "unusable token response from {host}: HTTP 200 but not JSON{} ({} bytes, not shown: a success body may hold a token)",

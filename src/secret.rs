@@ -1,6 +1,6 @@
-//! The secret model (README "Secrets"): a value that never prints itself, and the names of the
-//! secret fields a profile can have. A leaf: where secrets come from is `credentials`, where
-//! they are kept is `keystore`.
+//! The secret model (README "Secrets"): a value that never prints itself and is registered with
+//! the redactor when it is made, and the names of the secret fields a profile can have. Where
+//! secrets come from is `credentials`, where they are kept is `keystore`.
 
 use std::fmt;
 
@@ -11,7 +11,10 @@ use zeroize::Zeroizing;
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {
+    /// A secret, registered with the redactor as it comes into being (README "Security
+    /// model"): whoever makes one, it can never be printed on stderr in any encoding.
     pub fn new(value: String) -> Self {
+        crate::redact::register(&value);
         Secret(Zeroizing::new(value))
     }
 

@@ -15,10 +15,11 @@ use crate::cache::{Cache, Entry, Identity};
 use crate::config::Profile;
 use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
-use crate::http::Client;
+use crate::gather::{self, Discover};
+use crate::http::{Client, Purpose};
 use crate::oauth::TokenResponse;
 use crate::provider::{Grant, Inputs};
-use crate::{gather, jws, redact, response, time, vlog};
+use crate::{jws, redact, response, time, vlog};
 
 /// The flags shared by `get`, `header` and `exec`.
 #[derive(Debug, Clone)]
@@ -61,9 +62,15 @@ impl Token {
 /// reuse whatever was read (`-o curl` headers need some again).
 pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
     let deadline = Instant::now() + opts.timeout;
+    // `--refresh` also fetches a discovery document again (README "Discovery").
+    let mode = if opts.refresh {
+        Discover::Fresh
+    } else {
+        Discover::Cached
+    };
     let Some(cache) = cache_for(profile, opts) else {
         let started = time::now_unix();
-        let fresh = fetch(profile, Grant::Primary, credentials, deadline)?;
+        let fresh = fetch(profile, Grant::Primary, credentials, deadline, mode)?;
         return Ok(Token::issued(fresh, started));
     };
     let identity = Identity::of(profile);
@@ -87,7 +94,7 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
 
     let kept = previous.and_then(|e| e.refresh_token);
     let started = time::now_unix();
-    let fresh = renew(profile, kept, credentials, deadline)?;
+    let fresh = renew(profile, kept, credentials, deadline, mode)?;
     store(&cache, profile, &identity, &fresh, started);
     Ok(Token::issued(fresh, started))
 }
@@ -112,7 +119,6 @@ fn cache_for(profile: &Profile, opts: &Options) -> Option<Cache> {
 /// The entry if it is still valid for `min_ttl` seconds.
 fn usable(entry: Option<Entry>, min_ttl: u64, profile: &Profile) -> Option<Entry> {
     let entry = entry?;
-    register_token(&entry.access_token, entry.refresh_token.as_deref());
     let now = time::now_unix();
     let left = entry.remaining(now);
     let name = &profile.name;
@@ -132,12 +138,13 @@ fn renew(
     kept: Option<Zeroizing<String>>,
     credentials: &mut Credentials,
     deadline: Instant,
+    mode: Discover,
 ) -> Result<TokenResponse> {
     let kept = kept.filter(|_| profile.provider.keeps_refresh_token());
     let Some(rt) = kept else {
-        return fetch(profile, Grant::Primary, credentials, deadline);
+        return fetch(profile, Grant::Primary, credentials, deadline, mode);
     };
-    match fetch(profile, Grant::Refresh(&rt), credentials, deadline) {
+    match fetch(profile, Grant::Refresh(&rt), credentials, deadline, mode) {
         Ok(mut t) => {
             if t.refresh_token.is_none() {
                 t.refresh_token = Some(rt.clone());
@@ -149,23 +156,56 @@ fn renew(
                 "refresh grant failed ({}); falling back to client credentials",
                 e.message
             );
-            fetch(profile, Grant::Primary, credentials, deadline)
+            fetch(profile, Grant::Primary, credentials, deadline, mode)
         }
         Err(e) => Err(e),
     }
 }
 
-/// One grant against the profile's endpoint, with retries, validated.
+/// One grant against the profile's endpoint, with retries, validated. With discovery, a token
+/// endpoint from a cached document that answers 404, 405 or 410 may be one the server has
+/// since moved: the document is fetched again, once, before that is an error (README
+/// "Discovery"); `--refresh` fetches it again from the start.
 fn fetch(
     profile: &Profile,
     grant: Grant,
     credentials: &mut Credentials,
     deadline: Instant,
+    mode: Discover,
 ) -> Result<TokenResponse> {
+    match attempt(profile, grant, credentials, deadline, mode)? {
+        Attempt::Done(t) => Ok(t),
+        Attempt::Stale(failure) => {
+            vlog!(
+                "discovery: the token endpoint answered {}; fetching the discovery document again",
+                failure.message
+            );
+            match attempt(profile, grant, credentials, deadline, Discover::Fresh)? {
+                Attempt::Done(t) => Ok(t),
+                Attempt::Stale(f) => Err(f),
+            }
+        }
+    }
+}
+
+/// What one try at the token endpoint came to.
+enum Attempt {
+    Done(TokenResponse),
+    /// A failure that a stale cached discovery document could explain.
+    Stale(Failure),
+}
+
+fn attempt(
+    profile: &Profile,
+    grant: Grant,
+    credentials: &mut Credentials,
+    deadline: Instant,
+    mode: Discover,
+) -> Result<Attempt> {
     let needs = profile.provider.needs(&profile.settings, grant);
     // A missing secret is reported before anything else is read or asked over the network.
     credentials.load(&needs)?;
-    let gathered = gather::gather(profile, grant, credentials, deadline)?;
+    let gathered = gather::gather(profile, grant, credentials, deadline, mode)?;
     // With discovery, the request goes to the endpoint the issuer names.
     let target = match &gathered.endpoint {
         Some(endpoint) => {
@@ -188,18 +228,31 @@ fn fetch(
     // assertion now, the refresh token when it was cached. Whatever the server echoes back is
     // cleaned before it is shown.
     for value in &req.sensitive {
-        redact::register(value);
+        redact::register_jws(value);
     }
     let client = Client::to(
         &target,
         target.endpoint(),
-        "token request",
+        Purpose::Token,
         gathered.client_identity.as_ref(),
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
-    let token = response::interpret(&target, &reply, req.grant)?;
-    register_token(&token.access_token, token.refresh_token.as_deref());
-    Ok(token)
+    let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
+    match response::interpret(&target, &reply, req.grant) {
+        Ok(token) => Ok(Attempt::Done(token)),
+        Err(f) if moved => {
+            let f = f.hint(format!(
+                "the token endpoint came from the issuer's discovery document; if that has changed: tokfetch cache clear {}",
+                profile.name
+            ));
+            if gathered.endpoint_cached {
+                Ok(Attempt::Stale(f))
+            } else {
+                Err(f)
+            }
+        }
+        Err(f) => Err(f),
+    }
 }
 
 /// Keep `fresh` for later calls, when its lifetime is known. A refresh token is kept only
@@ -219,19 +272,16 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
             .clone()
             .filter(|_| profile.provider.keeps_refresh_token()),
     };
+    // A cache that cannot be written (a full or read-only disk) costs a round trip on every
+    // call: the token is still printed, and one warning says why it was not kept.
     match cache.store(&profile.name, identity, &entry) {
         Ok(()) => vlog!("cache: stored token for `{}` ({lifetime} s)", profile.name),
-        Err(e) => vlog!(
-            "cache: cannot write to {}: {e}; not caching",
-            cache.dir().display()
+        Err(e) => crate::log::warn(
+            &format!(
+                "the token was not cached: cannot write to {}: {e}",
+                cache.dir().display()
+            ),
+            &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
         ),
-    }
-}
-
-/// Tokens are secrets too: never shown on stderr, whatever a later message quotes.
-fn register_token(access: &str, refresh: Option<&String>) {
-    redact::register(access);
-    if let Some(r) = refresh {
-        redact::register(r);
     }
 }

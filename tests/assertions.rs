@@ -340,7 +340,10 @@ fn unusable_key_files_are_exit_4_naming_the_file_never_the_key() {
     std::fs::create_dir(&path).expect("mkdir");
     env.run(&["get", "p"]).fails(
         4,
-        &["private_key_file", "is not a regular file of at most 1 MiB"],
+        &[
+            "private_key_file",
+            "it must be a regular file of at most 1 MiB",
+        ],
     );
     // The certificate whose thumbprints go in the header must be there, and be one.
     let (env, _) = keyed_env(&server, RSA_A, 0o600, "client_cert_file = \"cert.pem\"\n");

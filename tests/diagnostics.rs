@@ -266,7 +266,7 @@ fn doctor_on_a_healthy_https_profile_is_all_ok_and_sends_no_credential() {
         order,
         [
             "config", "file", "parsed", "profile", "secret", "keyring", "cache", "ca file",
-            "proxy", "dns", "tcp", "tls", "clock"
+            "proxy", "git", "dns", "tcp", "tls", "clock"
         ]
     );
     let seen = seen_auth.lock().map(|s| s.clone()).unwrap_or_default();
@@ -375,11 +375,176 @@ fn doctor_dead_endpoint_exits_6_at_tcp() {
     assert_eq!(status(&out.stdout, "dns"), ["ok"], "{out}");
     assert_eq!(status(&out.stdout, "tcp"), ["FAIL"], "{out}");
     assert!(out.stdout.contains("connection refused"), "{out}");
+    // What depends on the connection is shown as skipped, with the reason (README "doctor").
+    for check in ["tls", "clock"] {
+        assert_eq!(status(&out.stdout, check), ["skip"], "{check}:\n{out}");
+    }
+    assert!(out.stdout.contains("not checked: tcp failed"), "{out}");
     assert_eq!(
         status(&out.stdout, "fetch"),
-        ["warn"],
+        ["skip"],
         "--fetch is not tried after a FAIL:\n{out}"
     );
+}
+
+/// A listener that accepts connections and never writes a byte (the connections are kept open
+/// for as long as the test runs).
+fn silent_listener() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in l.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    port
+}
+
+#[test]
+fn doctor_fails_an_endpoint_that_accepts_and_never_answers_within_its_bound() {
+    let port = silent_listener();
+    let env = env_for(&format!("http://127.0.0.1:{port}/t"), "");
+    let started = std::time::Instant::now();
+    let out = env.run(&["doctor", "p", "--fetch"]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 6, "{out}");
+    assert_eq!(status(&out.stdout, "tcp"), ["ok"], "{out}");
+    assert_eq!(status(&out.stdout, "clock"), ["FAIL"], "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "127.0.0.1:{port} accepted the connection but sent no answer to HEAD within 10 s"
+        )),
+        "{out}"
+    );
+    assert_eq!(status(&out.stdout, "fetch"), ["skip"], "{out}");
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+
+    // Over TLS, the handshake is what never completes.
+    let env = env_for(&format!("https://127.0.0.1:{port}/t"), "");
+    let started = std::time::Instant::now();
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 6, "{out}");
+    assert_eq!(status(&out.stdout, "tls"), ["FAIL"], "{out}");
+    assert!(
+        out.stdout
+            .contains("did not complete a TLS handshake within 10 s"),
+        "{out}"
+    );
+    assert_eq!(status(&out.stdout, "clock"), ["skip"], "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn doctor_skips_what_a_failed_dns_or_tls_check_makes_pointless() {
+    // RFC 6761 §6.4: names under .invalid never resolve.
+    let env = env_for("https://idp.tokfetch-test.invalid/oauth2/token", "");
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 6, "{out}");
+    assert_eq!(status(&out.stdout, "dns"), ["FAIL"], "{out}");
+    for check in ["tcp", "tls", "clock"] {
+        assert_eq!(status(&out.stdout, check), ["skip"], "{check}:\n{out}");
+    }
+    assert!(out.stdout.contains("not checked: dns failed"), "{out}");
+
+    // A certificate from an unknown CA: TLS FAILs, the clock is not asked.
+    let pki = tls::pki(&["localhost", "127.0.0.1"]);
+    let server = tls::https_server(pki.config.clone(), |_| {
+        Action::Respond(
+            Response::new(405, "text/plain", "no").with_header("Date", &http_date(now())),
+        )
+    });
+    let env = env_for(
+        &format!("https://127.0.0.1:{}/oauth2/token", server.port),
+        "",
+    );
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 6, "{out}");
+    assert_eq!(status(&out.stdout, "tls"), ["FAIL"], "{out}");
+    assert!(out.stdout.contains("not signed by a trusted root"), "{out}");
+    assert_eq!(status(&out.stdout, "clock"), ["skip"], "{out}");
+    assert!(out.stdout.contains("not checked: tls failed"), "{out}");
+    assert!(
+        server.requests().is_empty(),
+        "no HEAD after a failed handshake"
+    );
+}
+
+#[test]
+fn doctor_probes_the_token_endpoint_that_discovery_names_for_an_issuer_profile() {
+    let token = Dated::start("t".into(), 0);
+    let token_url = token.server.url("/token");
+    let idp = Server::start({
+        let token_url = token_url.clone();
+        move |req: &Request| {
+            let issuer = format!("http://{}", req.header("host").unwrap_or_default());
+            if req.method == "GET" && req.path == "/.well-known/openid-configuration" {
+                Action::Respond(Response::json(
+                    200,
+                    json!({"issuer": issuer, "token_endpoint": token_url, "token_endpoint_auth_methods_supported": ["client_secret_basic"]}),
+                ))
+            } else {
+                Action::Respond(Response::new(404, "text/plain", "not found"))
+            }
+        }
+    });
+    let issuer = idp.url("");
+    let issuer = issuer.trim_end_matches('/');
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.p]\nprovider = \"oauth2\"\nissuer = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\n"
+    ));
+    env.set("TOKFETCH_P_CLIENT_SECRET", CLIENT_SECRET);
+    let out = env.run(&["doctor", "p"]);
+    let report = out.ok();
+    assert!(
+        report.contains(&format!("names the token endpoint {token_url}")),
+        "{report}"
+    );
+    let token_port = format!("127.0.0.1:{}", token.server.port);
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("ok    tcp") && l.contains(&token_port)),
+        "the connection goes to the token endpoint:\n{report}"
+    );
+    assert_eq!(status(report, "clock"), ["ok"], "{report}");
+    // Discovery first: it names what the rest probe.
+    let order: Vec<&str> = report
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.get(6..16))
+        .map(str::trim)
+        .skip_while(|n| *n != "discovery")
+        .collect();
+    assert_eq!(
+        order,
+        ["discovery", "dns", "tcp", "tls", "clock"],
+        "{report}"
+    );
+    assert_eq!(
+        token.methods(),
+        ["HEAD"],
+        "the HEAD goes to the token endpoint"
+    );
+    assert!(
+        idp.requests().iter().all(|r| r.method == "GET"),
+        "the issuer is only asked for its document"
+    );
+
+    // Without a document, the token endpoint is unknown: the way to it is not checked.
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.p]\nprovider = \"oauth2\"\nissuer = \"{issuer}/nothing\"\nclient_id = \"{CLIENT_ID}\"\n"
+    ));
+    env.set("TOKFETCH_P_CLIENT_SECRET", CLIENT_SECRET);
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert_eq!(status(&out.stdout, "discovery"), ["FAIL"], "{out}");
+    for check in ["dns", "tcp", "tls", "clock"] {
+        assert_eq!(status(&out.stdout, check), ["skip"], "{check}:\n{out}");
+    }
+    assert!(out.stdout.contains("token endpoint is unknown"), "{out}");
 }
 
 #[test]

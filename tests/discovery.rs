@@ -122,14 +122,21 @@ fn the_issuer_names_the_token_endpoint_and_its_document_is_kept_a_day() {
         "{out}"
     );
     assert_eq!(idp.log(), [get(OIDC), post("/token")]);
-    // A token cache hit asks nothing; --no-cache and --refresh concern tokens only: the
-    // document is reused without a request.
+    // A token cache hit asks nothing; --no-cache concerns tokens only: the document is
+    // reused without a request. --refresh fetches the document again too (README
+    // "Discovery"), so a document the server has fixed is picked up.
     assert_eq!(env.run(&["get", "p"]).ok(), "at-1\n");
     assert_eq!(env.run(&["get", "p", "--no-cache"]).ok(), "at-2\n");
     assert_eq!(env.run(&["get", "p", "--refresh"]).ok(), "at-3\n");
     assert_eq!(
         idp.log(),
-        [get(OIDC), post("/token"), post("/token"), post("/token")]
+        [
+            get(OIDC),
+            post("/token"),
+            post("/token"),
+            get(OIDC),
+            post("/token")
+        ]
     );
     // Kept privately beside the tokens.
     let files = discovery_files(&env);
@@ -149,7 +156,7 @@ fn the_issuer_names_the_token_endpoint_and_its_document_is_kept_a_day() {
     doc["fetched_at"] = json!(doc["fetched_at"].as_u64().expect("time") - 24 * 3600);
     std::fs::write(&files[0], doc.to_string()).expect("write");
     env.run(&["get", "p", "--no-cache"]).ok();
-    assert_eq!(idp.log().iter().filter(|r| **r == get(OIDC)).count(), 2);
+    assert_eq!(idp.log().iter().filter(|r| **r == get(OIDC)).count(), 3);
     // `cache clear` removes documents too; `cache clear p` the profile's.
     let out = env.run(&["cache", "clear"]);
     assert!(
@@ -268,7 +275,8 @@ fn other_discovery_failures_keep_their_exit_codes() {
         (
             Action::Respond(Response::new(200, "application/json", vec![b' '; 2 << 20])),
             7,
-            &["larger than"],
+            // Named as what it is (README "Discovery"), not as a token response.
+            &["the discovery document is larger than 1024 KiB"],
         ),
         (
             Action::Respond(Response::new(503, "text/html", "<h1>down</h1>")),
@@ -307,7 +315,8 @@ fn other_discovery_failures_keep_their_exit_codes() {
         env.run(&["get", "p", "--timeout", "10"])
             .fails(code, needles);
     }
-    // A token endpoint the profile could not send a secret to.
+    // A token endpoint the profile could not send a secret to: an unusable document (README
+    // "Discovery": exit 7), with the way out when the server fixes it.
     idp.routes.lock().expect("lock").clear();
     idp.document(
         OIDC,
@@ -315,10 +324,13 @@ fn other_discovery_failures_keep_their_exit_codes() {
         json!({"token_endpoint": "http://idp.example/token"}),
     );
     env.run(&["get", "p"]).fails(
-        3,
+        7,
         &[
-            "the token endpoint in the discovery document",
-            "refusing plain http",
+            "names the token endpoint `http://idp.example/token`",
+            "plain http",
+            "no credential is sent there",
+            "hint: ",
+            "tokfetch cache clear p",
         ],
     );
 }

@@ -166,18 +166,31 @@ fn a_refused_id_token_request_is_exit_5_and_the_request_token_never_shows() {
 
 #[test]
 fn an_id_token_service_that_answers_without_a_token_keeps_its_exit_code() {
+    let huge = format!("{{\"value\":\"{}\"}}", "a".repeat(2 << 20));
     for (status, body, code, needle) in [
-        (200, "{\"count\":0}", 7, "answered 200 without a token"),
+        (
+            200,
+            "{\"count\":0}".to_string(),
+            7,
+            "answered 200 without a token",
+        ),
+        // Named as what it is, not as a token response.
+        (
+            200,
+            huge,
+            7,
+            "the GitHub Actions ID-token reply is larger than 1024 KiB",
+        ),
         (
             503,
-            "busy",
+            "busy".to_string(),
             6,
             "GitHub Actions ID-token request to 127.0.0.1 failed after 3 attempts",
         ),
-        (302, "", 7, "redirects are never followed"),
+        (302, String::new(), 7, "redirects are never followed"),
     ] {
         let ci = Server::start(move |_| {
-            Action::Respond(Response::new(status, "application/json", body))
+            Action::Respond(Response::new(status, "application/json", body.clone()))
         });
         let mut env = Env::new();
         env.write_config(&format!(

@@ -100,17 +100,16 @@ fn env_for(oidc: &Oidc, client: &str, method: &str) -> Env {
 /// as the basic client.
 fn introspect(oidc: &Oidc, token: &str) -> serde_json::Value {
     let basic = STANDARD.encode(format!("basic-client:{}", form_encode(CLIENT_SECRET)));
-    let mut response = ureq::post(&format!(
-        "http://127.0.0.1:{}/token/introspection",
-        oidc.port
-    ))
-    .header("Authorization", &format!("Basic {basic}"))
-    .send_form([("token", token)])
+    let (_, body) = support::tools::http_request(
+        "POST",
+        &format!("http://127.0.0.1:{}/token/introspection", oidc.port),
+        &[
+            ("Authorization", &format!("Basic {basic}")),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &format!("token={}", form_encode(token)),
+    )
     .expect("introspection request");
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .expect("introspection body");
     serde_json::from_str(&body).expect("introspection JSON")
 }
 

@@ -77,6 +77,34 @@ proptest! {
     }
 
     #[test]
+    fn base64_of_a_secret_never_survives_in_either_alphabet(
+        s in secret(),
+        before in filler(),
+        after in filler(),
+    ) {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        let bearer = format!("Bearer {s}");
+        let mut registered = redact::forms(&s);
+        registered.extend(redact::forms(&bearer));
+        let registered: Vec<&str> = registered.iter().map(|f| f.as_str()).collect();
+        for value in [s.as_str(), bearer.as_str()] {
+            for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+                let b64 = engine.encode(value.as_bytes());
+                // Raw, and as a server may quote it: percent-encoded, JSON-escaped.
+                for form in shape_encodings(&b64) {
+                    let text = format!("{before}{form}{after}");
+                    let cleaned = redact::redact_all(&text, &registered);
+                    prop_assert!(
+                        !cleaned.contains(&b64) && !cleaned.contains(form.as_str()),
+                        "{form:?} survived in {cleaned:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn redaction_never_panics(text in "\\PC{0,200}", s in "\\PC{0,20}") {
         let _ = redact::redact_all(&text, &[&s]);
     }

@@ -524,3 +524,23 @@ fn tinyproxy_with_connect_port_443_carries_a_plain_http_token_request_in_absolut
     assert!(!out.stderr.contains("reset"), "{out}");
     assert_eq!(server.count(), 1);
 }
+
+#[test]
+fn a_proxy_that_is_not_http_is_a_configuration_error_naming_its_variable() {
+    // Nothing listens at the proxy: the URL is refused before any connection is tried.
+    let port = free_port();
+    for (var, url) in [
+        ("HTTPS_PROXY", format!("socks5://127.0.0.1:{port}")),
+        ("ALL_PROXY", format!("https://127.0.0.1:{port}")),
+    ] {
+        let mut env = env_for("https://tokens.test/oauth2/token", "");
+        env.set(var, &url);
+        env.run(&["get", "p"]).fails(
+            3,
+            &[
+                &format!("{var} is not a usable proxy URL"),
+                "http:// proxies only",
+            ],
+        );
+    }
+}

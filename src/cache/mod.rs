@@ -10,7 +10,7 @@
 mod discovery;
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,8 +19,10 @@ use zeroize::Zeroizing;
 
 use crate::config::Profile;
 use crate::error::{Failure, Result};
+use crate::fsread;
 use crate::oauth;
 use crate::perms::{self, Exposure, Rule};
+use crate::provider::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Grant, Input, TokenSource};
 use crate::vlog;
 use discovery::DISCOVERY_SUFFIX;
 
@@ -59,6 +61,13 @@ impl Identity {
             }
         }
         params.extend(s.params.iter().cloned());
+        // A federated assertion or a subject token decides whose token it is: the same profile
+        // serves another identity in another job (README "Security model").
+        for input in profile.provider.inputs(s, Grant::Primary) {
+            if let Input::IdentityToken(source) = input {
+                params.push((SUBJECT_KEY.to_string(), subject_digest(&source)));
+            }
+        }
         Identity {
             provider: profile.provider.name().to_string(),
             token_url: s.endpoint.url.clone(),
@@ -67,6 +76,42 @@ impl Identity {
             scope: s.scope.clone(),
             params,
         }
+    }
+}
+
+/// The identity key that holds the digest of a federated assertion or subject token.
+const SUBJECT_KEY: &str = "subject_sha256";
+
+/// SHA-256 (hex) of what decides whose token a `federated` or `token_exchange` profile gets:
+/// the assertion itself for `env:VAR` and `file:PATH` (read now, as a fetch would read it:
+/// trimmed), and the job's request URL and token for `github-actions` (unique per job; the
+/// network is never asked on a hit). A source that cannot be read gives a value no stored
+/// identity has, so the call misses and the fetch reports the problem. The digest is stored,
+/// never the token.
+fn subject_digest(source: &TokenSource) -> String {
+    let env = |var: &str| std::env::var_os(var).map(|v| v.to_string_lossy().into_owned());
+    let material: Option<Zeroizing<String>> = match source {
+        TokenSource::Env(var) => env(var).map(|v| Zeroizing::new(v.trim().to_string())),
+        TokenSource::File(path) => fsread::read(path, fsread::Rules::named(1 << 20))
+            .ok()
+            .map(|b| Zeroizing::new(String::from_utf8_lossy(&b).trim().to_string())),
+        TokenSource::GitHubActions { audience } => {
+            match (env(GITHUB_URL_VAR), env(GITHUB_TOKEN_VAR)) {
+                (Some(url), Some(token)) => Some(Zeroizing::new(format!(
+                    "{url}\n{}\n{audience}",
+                    Zeroizing::new(token).as_str()
+                ))),
+                _ => None,
+            }
+        }
+    };
+    match material.filter(|m| !m.is_empty()) {
+        Some(m) => ring::digest::digest(&ring::digest::SHA256, m.as_bytes())
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        None => "unavailable".to_string(),
     }
 }
 
@@ -155,16 +200,11 @@ impl Cache {
             Err(why) => {
                 static WARNED: std::sync::Once = std::sync::Once::new();
                 WARNED.call_once(|| {
-                    if !crate::log::quiet() {
-                        eprintln!(
-                            "tokfetch: warning: not using the token cache {}: {why}; fetching without it",
-                            crate::redact::escape_controls(&cache.dir.display().to_string())
-                        );
-                        eprintln!(
-                            "  hint: chmod 700 {0} (it must be yours and private), or set TOKFETCH_CACHE_DIR to a directory of your own",
-                            crate::redact::escape_controls(&cache.dir.display().to_string())
-                        );
-                    }
+                    let dir = cache.dir.display();
+                    crate::log::warn(
+                        &format!("not using the token cache {dir}: {why}; fetching without it"),
+                        &[&format!("chmod 700 {dir} (it must be yours and private), or set TOKFETCH_CACHE_DIR to a directory of your own")],
+                    );
                 });
                 None
             }
@@ -239,6 +279,12 @@ impl Cache {
         if !oauth::is_b64token(&disk.access_token) {
             vlog!("cache: ignoring {}: invalid token", path.display());
             return None;
+        }
+        // Tokens are secrets from the moment they are read: registered here, so no caller (the
+        // fast path, inspect, git-credential) can forget them.
+        crate::redact::register(&disk.access_token);
+        if let Some(r) = &disk.refresh_token {
+            crate::redact::register(r);
         }
         Some(Entry {
             access_token: Zeroizing::new(disk.access_token.clone()),
@@ -418,24 +464,26 @@ fn private_options() -> OpenOptions {
     o
 }
 
-/// Read a cache file, refusing one that is not a regular file owned by us and private to us:
-/// in a shared `$TOKFETCH_CACHE_DIR` another user could otherwise plant a token.
+/// Read a cache file (through the one safe reader: non-blocking, never through a link, a
+/// regular file of at most [`MAX_FILE`]), refusing one that is not owned by us and private to
+/// us: in a shared `$TOKFETCH_CACHE_DIR` another user could otherwise plant a token.
 fn read_private(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
-    let mut f = private_options().read(true).open(path)?;
-    let meta = f.metadata()?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return Err(io::Error::other("not a regular cache file"));
-    }
-    if perms::check(&meta, Rule::Private { ours: true }).is_err() {
+    let rules = fsread::Rules {
+        max: MAX_FILE,
+        follow_links: false,
+    };
+    let refused = |r: fsread::Refusal| match r {
+        fsread::Refusal::NotFound => io::Error::from(io::ErrorKind::NotFound),
+        fsread::Refusal::Io(e) => e,
+        other => io::Error::other(format!("not a regular cache file: {other}")),
+    };
+    let opened = fsread::open(path, rules).map_err(refused)?;
+    if perms::check(&opened.meta, Rule::Private { ours: true }).is_err() {
         return Err(io::Error::other(
             "owned by another user or readable by others",
         ));
     }
-    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    // Through `take`: File's own read_to_end would fstat and lseek again for a size hint we
-    // already have (two syscalls on every cache hit); the cap also holds if the file grows.
-    (&mut f).take(MAX_FILE).read_to_end(&mut buf)?;
-    Ok(buf)
+    opened.read().map_err(refused)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::cache::{Cache, Identity};
 use crate::cli::InspectArgs;
 use crate::config::{Config, Profile};
-use crate::credentials::{self, Presence};
+use crate::credentials;
 use crate::output::emit;
 use crate::redact::escape_controls;
 use crate::{jwt, redact, time};
@@ -24,11 +24,21 @@ struct View {
     endpoint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     issuer: Option<String>,
+    /// The token endpoint the issuer's cached discovery document names, and whether it is on
+    /// another host than the issuer (README "Discovery").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    discovered: Option<Discovered>,
     auth_method: String,
     client_id: String,
     scope: Option<String>,
     secrets: Vec<SecretView>,
     cache: CacheView,
+}
+
+#[derive(Serialize)]
+struct Discovered {
+    token_endpoint: String,
+    other_host: bool,
 }
 
 #[derive(Serialize)]
@@ -87,6 +97,7 @@ fn view(profile: &Profile, now: u64) -> View {
         provider: profile.provider.name(),
         endpoint: s.endpoint.url.clone(),
         issuer: s.get("issuer").map(str::to_string),
+        discovered: s.get("issuer").and_then(|i| discovered(profile, i, now)),
         auth_method: profile.provider.client_auth(s),
         client_id: s.client_id.clone(),
         scope: s.scope.clone(),
@@ -95,36 +106,31 @@ fn view(profile: &Profile, now: u64) -> View {
     }
 }
 
+/// What the issuer's discovery document, as cached, names as the token endpoint (offline: an
+/// issuer whose document was never fetched shows nothing).
+fn discovered(profile: &Profile, issuer: &str, now: u64) -> Option<Discovered> {
+    if !profile.cache {
+        return None;
+    }
+    let (m, _) = Cache::open()?.load_metadata(issuer, now)?;
+    let issuer_host = crate::endpoint::parse(issuer, true).ok()?.host;
+    let url = m.token_endpoint;
+    let host = crate::endpoint::parse(&url, true).ok()?.host;
+    Some(Discovered {
+        other_host: !host.eq_ignore_ascii_case(&issuer_host),
+        token_endpoint: url,
+    })
+}
+
 /// Each secret field of the profile: present or not, and where from.
 fn secrets(profile: &Profile) -> Vec<SecretView> {
-    let mut keyring = true;
     let mut out = Vec::new();
     for field in profile.provider.secret_fields(&profile.settings) {
-        let presence = credentials::presence(profile, field, keyring);
-        let (present, source) = match presence {
-            Presence::Found(src) => (true, src.to_string()),
-            Presence::Empty(var) => (false, format!("${var} is set but empty")),
-            Presence::Missing => (
-                false,
-                format!(
-                    "missing: not in ${} nor the keyring (tokfetch secret set {}{})",
-                    crate::secret::conventional_env(&profile.name, field),
-                    profile.name,
-                    field.flag()
-                ),
-            ),
-            Presence::Unknown(why) => {
-                keyring = false;
-                (
-                    false,
-                    format!("not in the environment; keyring unavailable ({why})"),
-                )
-            }
-        };
+        let presence = credentials::presence(profile, field);
         out.push(SecretView {
             field: field.name(),
-            present,
-            source,
+            present: presence.found(),
+            source: presence.describe(profile, field),
         });
     }
     // Key and certificate files, and where an identity token comes from.
@@ -166,8 +172,8 @@ fn cached(profile: &Profile, now: u64) -> CacheView {
         view.note = Some("no token cached for this profile's current configuration".into());
         return view;
     };
-    // Never shown, in any encoding, whatever a claim quotes.
-    redact::register(&entry.access_token);
+    // The token was registered with the redactor when the cache read it: never shown, in any
+    // encoding, whatever a claim quotes.
     let left = entry.remaining(now);
     view.token = Some(TokenView {
         token_type: "Bearer",
@@ -192,6 +198,14 @@ fn text(v: &View) -> String {
     ];
     if let Some(i) = &v.issuer {
         rows.push(("issuer", i.clone()));
+    }
+    if let Some(d) = &v.discovered {
+        let note = if d.other_host {
+            " (discovered; on another host than the issuer)"
+        } else {
+            " (discovered)"
+        };
+        rows.push(("token url", format!("{}{note}", d.token_endpoint)));
     }
     rows.push(("auth", v.auth_method.clone()));
     rows.push(("client_id", v.client_id.clone()));

@@ -235,8 +235,7 @@ fn confirm(question: &str) -> anyhow::Result<bool> {
 
 /// Print `prompt` on stderr and read one trimmed line from stdin.
 fn ask(prompt: &str) -> anyhow::Result<String> {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
+    crate::stderr::prompt(prompt);
     let mut line = String::new();
     std::io::stdin()
         .lock()

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cache::{Cache, Identity};
 use crate::cli::ProfilesArgs;
 use crate::config::{Config, Profile};
-use crate::credentials::{self, Presence, Source};
+use crate::credentials::{self, Presence};
 use crate::output::emit;
 use crate::redact::escape_controls;
 use crate::time;
@@ -96,21 +96,14 @@ fn row(
         .into_iter()
         .map(|f| {
             let mut why = None;
-            let source = match credentials::presence(p, f, keyring.is_ok()) {
-                Presence::Found(Source::NamedEnv(v) | Source::ConventionalEnv(v)) => {
-                    format!("env:{v}")
+            let presence = credentials::presence(p, f);
+            if let Presence::Unknown(reason) = &presence {
+                if keyring.is_ok() {
+                    *keyring = Err(reason.clone());
                 }
-                Presence::Found(Source::Keyring) => "keyring".to_string(),
-                Presence::Empty(_) => "empty".to_string(),
-                Presence::Missing => "missing".to_string(),
-                Presence::Unknown(reason) => {
-                    if keyring.is_ok() {
-                        *keyring = Err(reason);
-                    }
-                    why = keyring.clone().err();
-                    "unknown".to_string()
-                }
-            };
+                why = keyring.clone().err();
+            }
+            let source = presence.terse();
             SecretRow {
                 field: f.name(),
                 source,

@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::SecretCommand;
 use crate::config::{Chosen, Config, Profile};
-use crate::credentials::{self, FromEnv, Presence, Source};
+use crate::credentials::{self, FromEnv};
 use crate::error::{Failure, Result};
 use crate::keystore;
 use crate::output::{emit, note};
@@ -227,36 +227,13 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
         None => config.profiles.values().collect(),
     };
     let mut out = String::new();
-    let mut keyring_ok = true;
     let mut missing = false;
     for profile in profiles {
         out.push_str(&format!("{} ({})\n", profile.name, profile.provider.name()));
         for field in profile.provider.secret_fields(&profile.settings) {
-            let presence = credentials::presence(profile, field, keyring_ok);
-            let conventional = conventional_env(&profile.name, field);
-            let line = match &presence {
-                Presence::Found(Source::Keyring) => "keyring".to_string(),
-                Presence::Found(src) => src.to_string(),
-                Presence::Empty(var) => {
-                    missing = true;
-                    format!("${var} is set but empty")
-                }
-                Presence::Missing => {
-                    missing = true;
-                    format!(
-                        "missing (tokfetch secret set {}{}, or set ${conventional})",
-                        profile.name,
-                        field.flag()
-                    )
-                }
-                Presence::Unknown(why) => {
-                    keyring_ok = false;
-                    missing = true;
-                    format!(
-                        "not in the environment; keyring unavailable ({why}); set ${conventional}"
-                    )
-                }
-            };
+            let presence = credentials::presence(profile, field);
+            missing |= !presence.found();
+            let line = presence.describe(profile, field);
             out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
         }
         for m in credentials::material(profile) {
@@ -281,7 +258,7 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     if let (true, Some(name)) = (missing, name) {
         // A failing command keeps stdout empty; the report still reaches the terminal.
-        eprint!("{out}");
+        crate::stderr::block(&out);
         return Err(Failure::credentials(format!("profile `{name}` is missing a secret")).into());
     }
     emit(&out)?;

@@ -63,6 +63,14 @@ pub const COMMON_KEYS: &[KeySpec] = &[
         flag: false,
     },
     KeySpec {
+        name: "git_hosts",
+        help: "the hosts `git-credential` answers for, e.g. [\"git.example.com\", \"git.example.com:8443\"] (default: every https host)",
+        kind: KeyKind::Hosts,
+        required: false,
+        default: None,
+        flag: false,
+    },
+    KeySpec {
         name: "client_secret_env",
         help: "name of an environment variable holding the client secret",
         kind: KeyKind::EnvName(Field::ClientSecret),

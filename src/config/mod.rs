@@ -37,6 +37,8 @@ pub struct Profile {
     pub env_overrides: BTreeMap<Field, String>,
     /// The user name `git-credential` answers with (README "git").
     pub git_username: Option<String>,
+    /// The hosts `git-credential` answers for (`host` or `host:port`); `None`: every https host.
+    pub git_hosts: Option<Vec<String>>,
 }
 
 impl Profile {

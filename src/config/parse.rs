@@ -176,6 +176,7 @@ impl Cx<'_> {
             ca_file: raw.ca_file,
             env_overrides: raw.env_overrides,
             git_username,
+            git_hosts: raw.git_hosts.take(),
         })
     }
 
@@ -214,6 +215,9 @@ impl Cx<'_> {
                 }
                 KeyKind::Host => {
                     p.text.insert(spec.name, self.host(key, value, name)?);
+                }
+                KeyKind::Hosts => {
+                    p.git_hosts = Some(self.hosts(key, value, name)?);
                 }
                 KeyKind::EnvName(field) => {
                     let var = self.env_name(key, value, name)?;
@@ -300,7 +304,8 @@ impl Cx<'_> {
         } else {
             "token_url"
         };
-        let endpoint = endpoint::parse(&url, allow_insecure_http).map_err(|why| {
+        let carries = provider.credential(&values);
+        let endpoint = endpoint::may_carry(&url, carries, allow_insecure_http).map_err(|why| {
             let f = self.err(span_of(url_key), format!("profile `{}`: {why}", at.name));
             if why.starts_with("refusing plain http") {
                 f.hint("use https, or set allow_insecure_http = true in the profile if you really mean it")
@@ -413,6 +418,7 @@ struct RawProfile {
     ca_file: Option<PathBuf>,
     env_overrides: BTreeMap<Field, String>,
     params: Vec<(String, String)>,
+    git_hosts: Option<Vec<String>>,
 }
 
 #[cfg(test)]

@@ -113,13 +113,41 @@ impl Cx<'_> {
         ))
     }
 
+    /// `git_hosts = ["git.example.com", "git.example.com:8443"]`: a non-empty list of hosts.
+    pub(super) fn hosts(&self, key: &Key, value: &Value, profile: &str) -> Result<Vec<String>> {
+        let what = Self::describe(key.get_ref(), Some(profile));
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self.err(
+                value.span(),
+                format!("{what} must be a list of hosts, e.g. [\"git.example.com\"]"),
+            ));
+        };
+        if items.is_empty() {
+            return Err(self.err(
+                value.span(),
+                format!(
+                    "{what} must name at least one host (leave it out to answer every https host)"
+                ),
+            ));
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let s = self.string(key, item, Some(profile))?;
+            if !is_host(&s) {
+                return Err(self.err(
+                    item.span(),
+                    format!("{what} must hold host names such as \"git.example.com\" or \"git.example.com:8443\", not \"{s}\""),
+                ));
+            }
+            out.push(s);
+        }
+        Ok(out)
+    }
+
     /// `host = "example.com"` or `"example.com:8443"`: a host, not a URL.
     pub(super) fn host(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
         let s = self.string(key, value, Some(profile))?;
-        let ok = !s.contains("://")
-            && !s
-                .chars()
-                .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '\\'));
+        let ok = is_host(&s);
         if ok {
             Ok(s)
         } else {
@@ -184,6 +212,14 @@ impl Cx<'_> {
 }
 
 /// `~/x` is under the home directory; a relative path is relative to the config file's directory.
+/// A host name with an optional port, not a URL.
+fn is_host(s: &str) -> bool {
+    !s.contains("://")
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '\\'))
+}
+
 pub(super) fn resolve_path(config_path: &Path, raw: &str) -> PathBuf {
     if let Some(rest) = raw.strip_prefix("~/")
         && let Some(home) = dirs::home_dir()

@@ -1,17 +1,18 @@
-//! How a token request failed, in words a user can act on (README "Network behaviour"): ureq's
-//! and the absolute-form path's errors mapped to retry-or-not and to messages that name the
-//! host, the port, the proxy and the variable it came from.
+//! How a request failed, in words a user can act on (README "Network behaviour"): the
+//! transport's typed errors mapped to retry-or-not and to messages that name the host, the
+//! port, the proxy and the variable it came from.
 
 use std::time::{Duration, Instant};
 
-use super::{AttemptError, Client, MAX_BODY, forward};
+use super::transport::Error;
+use super::{AttemptError, Client, MAX_BODY, Purpose};
 use crate::error::Failure;
 use crate::time;
 
 impl Client {
     /// A failure that came back without any HTTP response: where to look.
     pub(super) fn unreachable(&self, why: String) -> AttemptError {
-        let hint = match &self.via {
+        let hint = match &self.way.via {
             Some(v) => format!(
                 "the request went through the proxy in {}: check that it can reach {}",
                 v.var, self.host_port
@@ -27,7 +28,7 @@ impl Client {
     pub(super) fn out_of_time(&self, attempts: u32, last: &str) -> Failure {
         Failure::network(format!(
             "{} to {} timed out ({attempts} attempt{}; last: {last})",
-            self.what,
+            self.purpose.request(),
             self.host,
             if attempts == 1 { "" } else { "s" }
         ))
@@ -35,12 +36,15 @@ impl Client {
     }
 
     pub(super) fn proxy_shown(&self) -> &str {
-        self.via.as_ref().map_or("the proxy", |v| v.shown.as_str())
+        self.way
+            .via
+            .as_ref()
+            .map_or("the proxy", |v| v.shown.as_str())
     }
 
     /// A 407 (or a 401 to CONNECT): the proxy wants credentials, or refused the ones given.
     pub(super) fn proxy_auth_failure(&self, what: &str) -> Failure {
-        let Some(v) = &self.via else {
+        let Some(v) = &self.way.via else {
             return Failure::network("the proxy requires authentication");
         };
         let f = Failure::network(format!(
@@ -61,9 +65,9 @@ impl Client {
     }
 
     /// A CONNECT that the proxy answered with something other than 200.
-    fn connect_refused(&self, reason: &str) -> AttemptError {
+    fn connect_refused(&self, status: Option<u16>) -> AttemptError {
         let shown = self.proxy_shown();
-        let Some(status) = connect_status(reason) else {
+        let Some(status) = status else {
             return self.unreachable(format!(
                 "{shown} closed the connection without answering CONNECT {}",
                 self.host_port
@@ -96,7 +100,7 @@ impl Client {
 
     /// Where a connection could not be made: the proxy when there is one, else the token host.
     fn connect_target(&self) -> String {
-        match &self.via {
+        match &self.way.via {
             Some(v) => v.shown.clone(),
             None => self.host_port.clone(),
         }
@@ -113,7 +117,7 @@ impl Client {
     /// A name that does not resolve: the proxy's when there is one, else the token host's. Never
     /// retried (README "Network behaviour").
     fn dns_failure(&self, detail: &str) -> AttemptError {
-        AttemptError::Final(match &self.via {
+        AttemptError::Final(match &self.way.via {
             Some(v) => Failure::network(format!(
                 "cannot resolve the host name of {}: {detail}",
                 v.shown
@@ -134,86 +138,53 @@ impl Client {
         use std::io::ErrorKind as K;
         let to = self.connect_target();
         match io.kind() {
-            K::ConnectionRefused => match &self.via {
-                Some(v) => AttemptError::Transient {
-                    why: format!("connection to {to} refused"),
-                    hint: Some(format!(
-                        "check that the proxy is running, or correct {}",
-                        v.var
-                    )),
-                },
-                None => self.unreachable(format!("connection to {to} refused")),
-            },
-            K::UnexpectedEof => self.unreachable(format!(
-                "{to} closed the connection before a complete response"
-            )),
+            K::UnexpectedEof => self.closed(),
             K::TimedOut | K::WouldBlock => self.timeout("response timeout".to_string(), deadline),
             K::InvalidData => self.unreachable(format!("malformed HTTP from {to}: {io}")),
-            _ if io.to_string().starts_with(forward::LOOKUP_PREFIX) => {
-                self.dns_failure(&forward::lookup_detail(&io))
-            }
             _ => self.unreachable(format!("connection to {to} failed: {io}")),
         }
     }
 
-    pub(super) fn classify_forward(&self, e: forward::Error, deadline: Instant) -> AttemptError {
-        match e {
-            forward::Error::Resolve(detail) => self.dns_failure(&detail),
-            forward::Error::Connect(io) | forward::Error::Io(io) => self.io_failure(io, deadline),
-            forward::Error::Timeout(which) => self.timeout(format!("{which} timeout"), deadline),
-            forward::Error::Protocol(p) => {
-                self.unreachable(format!("malformed HTTP from {}: {p}", self.proxy_shown()))
-            }
-        }
+    fn closed(&self) -> AttemptError {
+        self.unreachable(format!(
+            "{} closed the connection before a complete response",
+            self.connect_target()
+        ))
     }
 
-    pub(super) fn classify(&self, e: ureq::Error, deadline: Instant) -> AttemptError {
-        use ureq::Error as E;
-        let host = &self.host;
+    /// What a failed step means: retry or not, and the message. Decided from the step's typed
+    /// error, never from an error's text.
+    pub(super) fn classify(&self, e: Error, deadline: Instant) -> AttemptError {
         match e {
-            E::Timeout(which) => self.timeout(format!("{which} timeout"), deadline),
-            E::HostNotFound => self.dns_failure("no address found"),
-            E::ConnectionFailed => {
-                self.unreachable(format!("cannot connect to {}", self.connect_target()))
-            }
-            E::ConnectProxyFailed(reason) => self.connect_refused(&reason),
-            // rustls reports handshake failures through the socket's io::Error.
-            E::Io(io)
-                if io
-                    .get_ref()
-                    .is_some_and(|e| e.downcast_ref::<rustls::Error>().is_some()) =>
-            {
-                let tls = io
-                    .get_ref()
-                    .and_then(|e| e.downcast_ref::<rustls::Error>())
-                    .cloned();
-                match tls {
-                    Some(err) => AttemptError::Final(self.tls_failure(&err)),
-                    None => self.io_failure(io, deadline),
+            Error::Dns { detail, .. } => self.dns_failure(&detail),
+            Error::Refused { .. } => {
+                let to = self.connect_target();
+                match &self.way.via {
+                    Some(v) => AttemptError::Transient {
+                        why: format!("connection to {to} refused"),
+                        hint: Some(format!(
+                            "check that the proxy is running, or correct {}",
+                            v.var
+                        )),
+                    },
+                    None => self.unreachable(format!("connection to {to} refused")),
                 }
             }
-            E::Io(io) => self.io_failure(io, deadline),
-            E::Protocol(p) => self.unreachable(format!(
+            Error::ConnectTimeout { .. } => self.timeout("connect timeout".to_string(), deadline),
+            Error::Connect { io, .. } => {
+                self.unreachable(format!("cannot connect to {}: {io}", self.connect_target()))
+            }
+            Error::Proxy { status } => self.connect_refused(Some(status)),
+            Error::ProxyClosed => self.connect_refused(None),
+            Error::Tls(err) => AttemptError::Final(self.tls_failure(&err)),
+            Error::ServerName(why) => AttemptError::Final(Failure::config(why)),
+            Error::Timeout => self.timeout("response timeout".to_string(), deadline),
+            Error::Closed => self.closed(),
+            Error::Io(io) => self.io_failure(io, deadline),
+            Error::Malformed(p) => self.unreachable(format!(
                 "malformed HTTP from {}: {p}",
                 self.connect_target()
             )),
-            E::BodyExceedsLimit(_) => AttemptError::Final(too_large()),
-            E::Rustls(err) => AttemptError::Final(self.tls_failure(&err)),
-            E::Tls(msg) => {
-                AttemptError::Final(Failure::network(format!("TLS with {host} failed: {msg}")))
-            }
-            E::InvalidProxyUrl => AttemptError::Final(Failure::config(match &self.via {
-                Some(v) => format!("{} is not a usable proxy URL", v.var),
-                None => "the proxy URL in the environment is invalid".to_string(),
-            })),
-            E::BadUri(u) => AttemptError::Final(Failure::config(format!("bad token URL: {u}"))),
-            E::TooManyRedirects | E::RedirectFailed => AttemptError::Final(Failure::unusable(
-                format!("the token endpoint at {host} redirected; redirects are never followed"),
-            )),
-            other => AttemptError::Final(Failure::network(format!(
-                "{} to {host} failed: {other}",
-                self.what
-            ))),
         }
     }
 
@@ -226,14 +197,14 @@ impl Client {
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
         );
         let reason = tls_reason(host, err);
-        let f = match &self.via {
+        let f = match &self.way.via {
             Some(v) => Failure::network(format!(
                 "TLS handshake with {host} through {} failed: {reason}",
                 v.shown
             )),
             None => Failure::network(format!("TLS handshake with {host} failed: {reason}")),
         };
-        match (&self.via, unknown_issuer) {
+        match (&self.way.via, unknown_issuer) {
             (Some(_), true) => f.hint(
                 "a proxy that inspects TLS presents certificates signed by its own CA: if this one does, add that CA with ca_file = \"/path/to/proxy-ca.pem\" in the profile (or TOKFETCH_CA_FILE)",
             ),
@@ -243,13 +214,6 @@ impl Client {
             (_, false) => f,
         }
     }
-}
-
-/// The status in ureq's text for a refused CONNECT ("proxy server responded 407/407").
-fn connect_status(reason: &str) -> Option<u16> {
-    let rest = reason.strip_prefix("proxy server responded ")?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok().filter(|s| (100..=999).contains(s))
 }
 
 /// A rustls error in words, without Rust syntax (`DnsName("…")`, `UnknownIssuer`).
@@ -311,9 +275,11 @@ fn plain_name(presented: &str) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
-pub fn too_large() -> Failure {
+/// An answer over the size limit, named by what it is (exit 7).
+pub fn too_large(purpose: Purpose) -> Failure {
     Failure::unusable(format!(
-        "the token response is larger than {} KiB; refusing it",
+        "{} is larger than {} KiB; refusing it",
+        purpose.answer(),
         MAX_BODY / 1024
     ))
 }
@@ -325,11 +291,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn connect_refusals_are_read_from_ureqs_text() {
-        assert_eq!(connect_status("proxy server responded 407/407"), Some(407));
-        assert_eq!(connect_status("proxy server responded 502/502"), Some(502));
-        assert_eq!(connect_status("proxy server did not respond"), None);
-        assert_eq!(connect_status("proxy server responded x"), None);
+    fn oversized_answers_are_named_by_what_they_are() {
+        assert!(
+            too_large(Purpose::Discovery)
+                .message
+                .starts_with("the discovery document is larger than 1024 KiB")
+        );
+        assert!(
+            too_large(Purpose::Token)
+                .message
+                .starts_with("the token response is larger than")
+        );
     }
 
     #[test]

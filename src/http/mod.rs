@@ -1,22 +1,23 @@
 //! The only module that touches the network: one request — the POST of a token request, or the
-//! GET of a discovery document or an identity token — with TLS roots (and a client certificate
-//! where the profile has one), proxy, redirect and size limits set, and the retry loop around it
-//! (README "Network behaviour"). A plain-http URL behind an HTTP proxy goes to the proxy in
-//! absolute form instead ([`forward`]).
+//! GET of a discovery document or an identity token — over the one transport ([`transport`]:
+//! resolve, connect, CONNECT tunnel or absolute form through a proxy, TLS with the run's roots
+//! and the profile's client certificate, one HTTP/1.1 exchange) with redirect and size limits,
+//! and the retry loop around it (README "Network behaviour"). `doctor` runs the same steps one
+//! at a time ([`probe`]).
 
 mod failure;
-mod forward;
 pub mod probe;
 mod tls;
+mod transport;
 mod wire;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ureq::Agent;
 use zeroize::Zeroizing;
 
 use crate::config::Profile;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{self, Credential, Endpoint};
 use crate::error::{Failure, Result};
 use crate::provider::{Header, TokenRequest};
 use crate::{proxy, retry, time, vlog};
@@ -24,11 +25,67 @@ use crate::{proxy, retry, time, vlog};
 pub use failure::too_large;
 pub use tls::{ClientIdentity, check_ca_file, pem_certs};
 
-/// Token responses larger than this are refused without being read whole.
+/// Response bodies larger than this are refused without being read whole.
 pub const MAX_BODY: u64 = 1 << 20;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const USER_AGENT: &str = concat!("tokfetch/", env!("CARGO_PKG_VERSION"));
+
+/// What a request is for: it names the request and its answer in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The token request itself.
+    Token,
+    /// An issuer's discovery document (RFC 8414, OpenID Connect Discovery).
+    Discovery,
+    /// GitHub Actions' ID-token service.
+    IdToken,
+}
+
+impl Purpose {
+    /// `token request`, for "… to HOST failed".
+    pub fn request(self) -> &'static str {
+        match self {
+            Purpose::Token => "token request",
+            Purpose::Discovery => "discovery request",
+            Purpose::IdToken => "GitHub Actions ID-token request",
+        }
+    }
+
+    /// What such a request carries that must not cross the network in the clear.
+    fn carries(self, profile: &Profile) -> Credential {
+        match self {
+            Purpose::Token => profile.provider.credential(&profile.settings.values),
+            Purpose::Discovery => Credential::Nothing,
+            Purpose::IdToken => Credential::CiRequestToken,
+        }
+    }
+
+    /// Whether this request may go to `endpoint` at all, as the one rule says
+    /// (`endpoint::may_carry`): checked for every request before any socket is opened, so no
+    /// caller can forget it. A discovered endpoint that fails it is exit 7, a CI request token
+    /// exit 4 (README "Security model").
+    fn may_go(self, profile: &Profile, endpoint: &Endpoint) -> Result<()> {
+        let allow = profile.allow_insecure_http;
+        match endpoint::may_carry(&endpoint.url, self.carries(profile), allow) {
+            Ok(_) => Ok(()),
+            Err(why) => Err(match self {
+                Purpose::IdToken => Failure::credentials(format!(
+                    "$ACTIONS_ID_TOKEN_REQUEST_URL cannot be used: {why}"
+                )),
+                Purpose::Token | Purpose::Discovery => Failure::unusable(why),
+            }),
+        }
+    }
+
+    /// `the token response`, for "… is larger than 1024 KiB".
+    pub fn answer(self) -> &'static str {
+        match self {
+            Purpose::Token => "the token response",
+            Purpose::Discovery => "the discovery document",
+            Purpose::IdToken => "the GitHub Actions ID-token reply",
+        }
+    }
+}
 
 /// What the server answered.
 #[derive(Debug)]
@@ -69,18 +126,65 @@ struct Outgoing<'a> {
     label: String,
 }
 
+/// The way to one URL: the route (with the proxy that applies), the TLS configuration, and
+/// the words messages use for the proxy. `doctor`'s probe takes the same way.
+pub(crate) struct Way {
+    route: wire::Route,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    via: Option<Via>,
+}
+
+impl Way {
+    /// The way to `endpoint` for `profile`: the proxy that applies, the profile's roots, and
+    /// `identity` presented in the handshake.
+    fn to(
+        profile: &Profile,
+        endpoint: &Endpoint,
+        identity: Option<&ClientIdentity>,
+    ) -> Result<Way> {
+        let mut route = wire::route(&endpoint.url).map_err(Failure::config)?;
+        let proxy = proxy::select(endpoint, |k| std::env::var(k).ok());
+        let via = match &proxy {
+            None => None,
+            Some((url, var)) => {
+                let hop = wire::hop(url).map_err(|e| {
+                    Failure::config(format!("{var} is not a usable proxy URL: {e}"))
+                })?;
+                // `proxy::select` registered the password and its Basic forms; the value made
+                // here (the user name percent-decoded) is registered as it is sent.
+                if let Some(auth) = &hop.authorization {
+                    crate::redact::register(auth.trim_start_matches("Basic "));
+                }
+                route.proxy = Some(hop);
+                Some(Via {
+                    shown: format!("proxy {} (from {var})", proxy::redacted(url)),
+                    var: var.clone(),
+                    has_credentials: proxy::redacted(url) != *url,
+                })
+            }
+        };
+        let tls = if endpoint.https {
+            Some(tls::config(profile, identity)?)
+        } else if identity.is_some() {
+            return Err(Failure::config(format!(
+                "tls_client_auth needs https, and {} is plain http",
+                endpoint.url
+            )));
+        } else {
+            None
+        };
+        Ok(Way { route, tls, via })
+    }
+}
+
 /// An HTTP client for one URL of a profile: its token endpoint, or a URL the request needs first.
 pub struct Client {
-    agent: Agent,
-    /// `token request`, `discovery request`…, for messages.
-    what: &'static str,
+    way: Way,
+    purpose: Purpose,
     url: String,
     host: String,
-    /// `host:port` of the token URL.
+    /// `host:port` of the URL.
     host_port: String,
-    via: Option<Via>,
-    /// Set for a plain-http token URL behind an `http://` proxy: absolute form, not CONNECT.
-    forward: Option<wire::Route>,
 }
 
 impl Client {
@@ -89,57 +193,16 @@ impl Client {
     pub fn to(
         profile: &Profile,
         endpoint: &Endpoint,
-        what: &'static str,
+        purpose: Purpose,
         identity: Option<&ClientIdentity>,
     ) -> Result<Client> {
-        let proxy = proxy::select(endpoint, |k| std::env::var(k).ok());
-        if let Some(pw) = proxy.as_ref().and_then(|(url, _)| proxy::password(url)) {
-            crate::redact::register(&pw);
-        }
-        let via = proxy.as_ref().map(|(url, var)| Via {
-            shown: format!("proxy {} (from {var})", proxy::redacted(url)),
-            var: var.clone(),
-            has_credentials: proxy::redacted(url) != *url,
-        });
-        let forward = match &proxy {
-            Some((url, var)) if !endpoint.https => wire::route(url, &endpoint.url)
-                .map_err(|e| Failure::config(format!("{var} is not a usable proxy URL: {e}")))?,
-            _ => None,
-        };
-        if let Some(auth) = forward
-            .as_ref()
-            .and_then(|r| r.proxy_authorization.as_ref())
-        {
-            crate::redact::register(auth.trim_start_matches("Basic "));
-        }
-        let proxy = match proxy {
-            Some((url, var)) if forward.is_none() => {
-                Some(ureq::Proxy::new(&url).map_err(|e| {
-                    Failure::config(format!("{var} is not a usable proxy URL: {e}"))
-                })?)
-            }
-            _ => None,
-        };
-        let mut cfg = Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(USER_AGENT)
-            .proxy(proxy)
-            .timeout_connect(Some(CONNECT_TIMEOUT))
-            .max_idle_connections(0);
-        if endpoint.https {
-            cfg = cfg.tls_config(tls::tls_config(profile, identity)?);
-        } else if identity.is_some() {
-            return Err(Failure::config(format!(
-                "tls_client_auth needs https, and {} is plain http",
-                endpoint.url
-            )));
-        }
-        if let Some(v) = &via {
+        purpose.may_go(profile, endpoint)?;
+        let way = Way::to(profile, endpoint, identity)?;
+        if let Some(v) = &way.via {
             vlog!(
                 "using {}: {}",
                 v.shown,
-                if forward.is_some() {
+                if way.route.absolute_form() {
                     "POST in absolute form"
                 } else {
                     "CONNECT tunnel"
@@ -147,13 +210,11 @@ impl Client {
             );
         }
         Ok(Client {
-            agent: cfg.build().into(),
-            what,
+            host_port: way.route.origin(),
+            way,
+            purpose,
             url: endpoint.url.clone(),
             host: endpoint.host.clone(),
-            host_port: endpoint.host_port(),
-            via,
-            forward,
         })
     }
 
@@ -186,7 +247,7 @@ impl Client {
             method: "GET",
             headers,
             body: &[],
-            label: self.what.to_string(),
+            label: self.purpose.request().to_string(),
         };
         self.exchange(&out, deadline, describe)
     }
@@ -216,7 +277,7 @@ impl Client {
                     outcome(started.elapsed().as_millis())
                 )
             };
-            let (last, hint, wait) = match self.attempt(req, remaining, deadline) {
+            let (last, hint, wait) = match self.attempt(req, deadline) {
                 Ok(reply) => {
                     log(&|ms| format!("-> HTTP {} in {ms} ms", reply.status));
                     if !retry::retryable_status(reply.status) {
@@ -237,7 +298,8 @@ impl Client {
             if attempt >= retry::MAX_ATTEMPTS {
                 let f = Failure::network(format!(
                     "{} to {} failed after {attempt} attempts: {last}",
-                    self.what, self.host
+                    self.purpose.request(),
+                    self.host
                 ));
                 return Err(match hint {
                     Some(h) => f.hint(h),
@@ -272,7 +334,7 @@ impl Client {
             if wait >= left && attempt < retry::MAX_ATTEMPTS {
                 return Err(Failure::network(format!(
                     "{} to {} failed: {last}; the server asked to retry after {} s, more than the {} s left",
-                    self.what,
+                    self.purpose.request(),
                     self.host,
                     wait.as_secs(),
                     left.as_secs()
@@ -282,7 +344,7 @@ impl Client {
         }
         // An HTTP answer came back, so the host is reachable: no hint about that. Through a
         // proxy, the answer may be the proxy's own.
-        let hint = self.via.as_ref().map(|v| {
+        let hint = self.way.via.as_ref().map(|v| {
             format!(
                 "the request went through {}; the answer may come from the proxy",
                 v.shown
@@ -291,62 +353,10 @@ impl Client {
         Ok((last, hint, asked))
     }
 
+    /// One attempt over the transport: open the way, send the request, read the answer
+    /// within the limits.
     fn attempt(
         &self,
-        req: &Outgoing,
-        remaining: Duration,
-        deadline: Instant,
-    ) -> std::result::Result<Reply, AttemptError> {
-        if let Some(route) = &self.forward {
-            return self.attempt_forward(route, req, deadline);
-        }
-        fn prepare<B>(
-            builder: ureq::RequestBuilder<B>,
-            req: &Outgoing,
-            remaining: Duration,
-        ) -> ureq::RequestBuilder<B> {
-            let mut builder = builder
-                .config()
-                .timeout_global(Some(remaining))
-                .timeout_connect(Some(CONNECT_TIMEOUT.min(remaining)))
-                .build();
-            for h in req.headers {
-                builder = builder.header(h.name, h.value.as_str());
-            }
-            builder
-        }
-        let sent = if req.method == "GET" {
-            prepare(self.agent.get(&self.url), req, remaining).call()
-        } else {
-            prepare(self.agent.post(&self.url), req, remaining).send(req.body)
-        };
-        let mut response = sent.map_err(|e| self.classify(e, deadline))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        reply(status, &header, || {
-            match response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY)
-                .read_to_vec()
-            {
-                Ok(body) => Ok(Some(Zeroizing::new(body))),
-                Err(ureq::Error::BodyExceedsLimit(_)) => Ok(None),
-                Err(e) => Err(self.classify(e, deadline)),
-            }
-        })
-    }
-
-    /// One attempt in absolute form through an HTTP proxy (README "Network behaviour").
-    fn attempt_forward(
-        &self,
-        route: &wire::Route,
         req: &Outgoing,
         deadline: Instant,
     ) -> std::result::Result<Reply, AttemptError> {
@@ -356,16 +366,20 @@ impl Client {
             .map(|h| (h.name, h.value.as_str()))
             .collect();
         let length = (req.method == "POST").then_some(req.body.len());
-        let head = wire::request_head(route, req.method, &headers, USER_AGENT, length)
+        let head = wire::request_head(&self.way.route, req.method, &headers, USER_AGENT, length)
             .map_err(|e| AttemptError::Final(Failure::internal(e)))?;
-        let (head, mut rest) = forward::send(route, &head, req.body, CONNECT_TIMEOUT, deadline)
-            .map_err(|e| self.classify_forward(e, deadline))?;
-        if head.status == 407 {
+        let conn = transport::open(&self.way.route, self.way.tls.as_ref(), USER_AGENT, deadline)
+            .map_err(|e| self.classify(e, deadline))?;
+        let mut request = Zeroizing::new(Vec::with_capacity(head.len() + req.body.len()));
+        request.extend_from_slice(&head);
+        request.extend_from_slice(req.body);
+        let (head, mut rest) =
+            transport::exchange(conn, &request).map_err(|e| self.classify(e, deadline))?;
+        if head.status == 407 && self.way.route.absolute_form() {
             return Err(AttemptError::Final(self.proxy_auth_failure("the request")));
         }
-        let framing = wire::framing(&head).map_err(|e| {
-            self.unreachable(format!("malformed HTTP from {}: {e}", self.proxy_shown()))
-        })?;
+        let framing = wire::framing(&head)
+            .map_err(|e| self.classify(transport::Error::Malformed(e), deadline))?;
         let header = |name: &str| head.get(name).map(str::to_string);
         let status = head.status;
         reply(status, &header, || {
@@ -373,17 +387,25 @@ impl Client {
             match wire::read_body(&mut rest, framing, MAX_BODY, &mut body) {
                 Ok(wire::Body::Complete) => Ok(Some(body)),
                 Ok(wire::Body::TooLarge) => Ok(None),
-                // A proxy that answers an error and closes without reading the request body
-                // gets the connection reset by its kernel (RFC 9112 §9.6; tinyproxy does this
-                // for its 401 and 5xx pages). The page, cut short, still says more than
-                // "connection reset"; a success body is never used incomplete.
+                // A TLS peer that ends a body framed by the close without close_notify: the
+                // body is complete as far as HTTP can tell (and must still parse).
+                Err(e)
+                    if framing == wire::Framing::UntilClose
+                        && e.kind() == std::io::ErrorKind::UnexpectedEof =>
+                {
+                    Ok(Some(body))
+                }
+                // A server or proxy that answers an error and closes without reading the
+                // request body gets the connection reset by its kernel (RFC 9112 §9.6;
+                // tinyproxy does this for its 401 and 5xx pages). The page, cut short, still
+                // says more than "connection reset"; a success body is never used incomplete.
                 Err(e)
                     if e.kind() == std::io::ErrorKind::ConnectionReset
                         && !(200..300).contains(&status) =>
                 {
                     Ok(Some(body))
                 }
-                Err(e) => Err(self.classify_forward(forward::Error::Io(e), deadline)),
+                Err(e) => Err(self.classify(transport::Error::from_io(e), deadline)),
             }
         })
     }
@@ -417,4 +439,47 @@ fn reply(
         None => reply.body_too_large = true,
     }
     Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::testing::profile;
+
+    fn plain(url: &str) -> Endpoint {
+        endpoint::parse(url, true).expect("url")
+    }
+
+    /// Every client asks `endpoint::may_carry` before a socket opens, with what its request
+    /// carries: a URL that slipped past the callers' own checks is still refused.
+    #[test]
+    fn a_client_is_refused_where_its_credential_may_not_go() {
+        let p = profile(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"https://idp.example/t\"\nclient_id = \"c\"\n",
+        );
+        let off_loopback = plain("http://idp.example/t");
+        let refused = |purpose| {
+            Client::to(&p, &off_loopback, purpose, None)
+                .err()
+                .map(|f| (f.kind, f.message))
+        };
+        let (kind, message) = refused(Purpose::Token).expect("refused");
+        assert_eq!(kind, crate::error::Kind::Unusable);
+        assert!(message.contains("the client secret"), "{message}");
+        let (kind, message) = refused(Purpose::IdToken).expect("refused");
+        assert_eq!(kind, crate::error::Kind::Credentials);
+        assert!(message.contains("CI request token"), "{message}");
+        // Loopback, and https, are fine for every purpose.
+        for url in ["http://127.0.0.1:9/t", "https://idp.example/t"] {
+            for purpose in [Purpose::Token, Purpose::Discovery, Purpose::IdToken] {
+                assert!(Client::to(&p, &plain(url), purpose, None).is_ok(), "{url}");
+            }
+        }
+        // allow_insecure_http covers the token endpoint's own credential, never the CI token.
+        let lax = profile(
+            "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"http://idp.example/t\"\nclient_id = \"c\"\nallow_insecure_http = true\n",
+        );
+        assert!(Client::to(&lax, &off_loopback, Purpose::Token, None).is_ok());
+        assert!(Client::to(&lax, &off_loopback, Purpose::IdToken, None).is_err());
+    }
 }

@@ -1,27 +1,25 @@
-//! `doctor`'s look at the way to a token endpoint, one step at a time so each can be reported
-//! on its own line (README "doctor"): name resolution, the TCP connection (to the proxy when
-//! one applies, then a CONNECT tunnel), the TLS handshake with the same roots a token request
-//! trusts, and one `HEAD` of the endpoint for the server's `Date`. Nothing here sends a
-//! credential: the `HEAD` carries no body and no `Authorization`.
+//! `doctor`'s look at the way to an endpoint: the steps of the one transport
+//! ([`super::transport`]) a fetch takes, run one at a time so that each is reported on its own
+//! line with its timing (README "doctor"): name resolution, the TCP connection (to the proxy
+//! when one applies), the CONNECT tunnel and TLS handshake with the same roots, client
+//! certificate set-up and proxy rules as a token request, and one `HEAD` of the endpoint for
+//! the server's `Date`. Nothing here sends a credential: the `HEAD` carries no body and no
+//! `Authorization`.
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, mpsc};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, StreamOwned};
-use ureq::http::Uri;
-
-use super::{CONNECT_TIMEOUT, USER_AGENT, failure, forward, tls, wire};
+use super::transport::{self, CONNECT_TIMEOUT, Conn, Error};
+use super::{AttemptError, Client, Purpose, USER_AGENT, wire};
 use crate::config::Profile;
+use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
-use crate::{proxy, x509};
+use crate::x509;
 
 /// How long a name lookup may take.
 const DNS_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long one read or write may take.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the tunnel and the TLS handshake, and the answer to `HEAD`, may each take.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the TLS handshake showed.
 #[derive(Debug, Clone)]
@@ -31,99 +29,54 @@ pub struct TlsFacts {
     pub not_after: Option<u64>,
 }
 
-/// The connection so far.
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+/// How the `HEAD` went when no `Date` came of it.
+#[derive(Debug)]
+pub enum NoAnswer {
+    /// The server accepted the request and said nothing within [`ANSWER_TIMEOUT`].
+    Silent(Failure),
+    /// It closed the connection or answered something that is not HTTP.
+    Other(Failure),
 }
 
-impl Conn {
-    fn io(&mut self) -> &mut dyn ReadWrite {
-        match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => s.as_mut(),
-        }
-    }
-}
-
-trait ReadWrite: Read + Write {}
-impl<T: Read + Write> ReadWrite for T {}
-
-/// The probe of one profile's endpoint.
-pub struct Probe<'p> {
-    profile: &'p Profile,
-    /// The endpoint's host and port.
-    host: String,
-    port: u16,
-    /// The http proxy in front of it, if one applies.
-    route: Option<wire::Route>,
+/// The probe of one endpoint.
+pub struct Probe {
+    /// The same client a token request to this endpoint would use, for its way and its words.
+    client: Client,
     addrs: Vec<SocketAddr>,
+    tcp: Option<TcpStream>,
     conn: Option<Conn>,
 }
 
-impl<'p> Probe<'p> {
-    /// The probe, or why the way cannot be probed (a proxy that is not `http://`).
-    pub fn new(profile: &'p Profile) -> std::result::Result<Probe<'p>, String> {
-        let endpoint = profile.endpoint();
-        let uri: Uri = endpoint.url.parse().map_err(|e| format!("{e}"))?;
-        let port = uri
-            .port_u16()
-            .unwrap_or(if endpoint.https { 443 } else { 80 });
-        let route = match proxy::select(endpoint, |k| std::env::var(k).ok()) {
-            None => None,
-            Some((url, var)) => {
-                let shown = proxy::redacted(&url);
-                if let Some(pw) = proxy::password(&url) {
-                    crate::redact::register(&pw);
-                }
-                match wire::route(&url, &endpoint.url) {
-                    Ok(Some(r)) => Some(r),
-                    Ok(None) => {
-                        return Err(format!(
-                            "the proxy {shown} (from {var}) is not an http:// proxy; only a token request (--fetch) can go through it"
-                        ));
-                    }
-                    Err(e) => return Err(format!("{var} is not a usable proxy URL: {e}")),
-                }
-            }
-        };
+impl Probe {
+    /// The probe of `endpoint` (the token endpoint; for an `issuer` profile the one discovery
+    /// names), or why the way cannot be taken (a proxy URL that is not usable).
+    pub fn new(profile: &Profile, endpoint: &Endpoint) -> Result<Probe> {
         Ok(Probe {
-            profile,
-            host: endpoint.host.clone(),
-            port,
-            route,
+            client: Client::to(profile, endpoint, Purpose::Token, None)?,
             addrs: Vec::new(),
+            tcp: None,
             conn: None,
         })
     }
 
+    fn route(&self) -> &wire::Route {
+        &self.client.way.route
+    }
+
     /// `host:port` the TCP connection goes to, and whether it is a proxy.
     pub fn target(&self) -> (String, bool) {
-        match &self.route {
-            Some(r) => (join(&r.proxy_host, r.proxy_port), true),
-            None => (join(&self.host, self.port), false),
-        }
+        let (host, port) = self.route().first_hop();
+        (wire::join(host, port), self.route().proxy.is_some())
     }
 
     /// Resolve the host the connection goes to; the addresses found, for the report.
     pub fn dns(&mut self) -> Result<String> {
-        let (host, port) = match &self.route {
-            Some(r) => (r.proxy_host.clone(), r.proxy_port),
-            None => (self.host.clone(), self.port),
-        };
-        let (tx, rx) = mpsc::channel();
-        let name = host.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send((name.as_str(), port).to_socket_addrs().map(Vec::from_iter));
-        });
-        let addrs = match rx.recv_timeout(DNS_TIMEOUT) {
-            Ok(Ok(a)) if !a.is_empty() => a,
-            Ok(Ok(_)) => return Err(Failure::network(format!("{host} has no address"))),
-            Ok(Err(e)) => {
-                return Err(Failure::network(format!(
-                    "cannot resolve {host}: {}",
-                    forward::lookup_detail(&e)
-                )));
+        let (host, port) = self.route().first_hop();
+        let host = host.to_string();
+        let addrs = match transport::resolve(&host, port, Instant::now() + DNS_TIMEOUT) {
+            Ok(a) => a,
+            Err(Error::Dns { host, detail }) => {
+                return Err(Failure::network(format!("cannot resolve {host}: {detail}")));
             }
             Err(_) => {
                 return Err(Failure::network(format!(
@@ -140,179 +93,104 @@ impl<'p> Probe<'p> {
     /// Connect to the first address that answers; how long it took.
     pub fn tcp(&mut self) -> Result<Duration> {
         let (target, _) = self.target();
-        let mut last = None;
-        for addr in &self.addrs {
-            let started = Instant::now();
-            match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
-                Ok(s) => {
-                    s.set_read_timeout(Some(IO_TIMEOUT))
-                        .and_then(|()| s.set_write_timeout(Some(IO_TIMEOUT)))
-                        .map_err(|e| Failure::network(format!("{target}: {e}")))?;
-                    self.conn = Some(Conn::Plain(s));
-                    return Ok(started.elapsed());
-                }
-                Err(e) => last = Some(e),
+        let started = Instant::now();
+        match transport::connect(&self.addrs, &target, started + CONNECT_TIMEOUT) {
+            Ok(s) => {
+                self.tcp = Some(s);
+                Ok(started.elapsed())
             }
+            Err(e) => Err(Failure::network(match e {
+                Error::Refused { target } => {
+                    format!(
+                        "cannot connect to {target}: connection refused (nothing listens there)"
+                    )
+                }
+                Error::ConnectTimeout { target } => format!(
+                    "cannot connect to {target}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+                Error::Connect { target, io } => format!("cannot connect to {target}: {io}"),
+                other => format!("cannot connect to {target}: {other:?}"),
+            })),
         }
-        let why = last.map_or_else(|| "no address".to_string(), |e| connect_words(&e));
-        Err(Failure::network(format!(
-            "cannot connect to {target}: {why}"
-        )))
     }
 
-    /// The TLS handshake (through a CONNECT tunnel when a proxy applies); `None` for a plain
-    /// http endpoint.
+    /// The CONNECT tunnel (https behind a proxy) and the TLS handshake, as a token request
+    /// makes them; `None` for a plain http endpoint. Failures in the words a fetch uses.
     pub fn tls(&mut self) -> Result<Option<TlsFacts>> {
-        if !self.profile.endpoint().https {
-            return Ok(None);
-        }
-        let Some(Conn::Plain(mut tcp)) = self.conn.take() else {
+        let Some(mut tcp) = self.tcp.take() else {
             return Err(Failure::internal("TLS probe without a TCP connection"));
         };
-        if let Some(route) = &self.route {
-            tunnel(&mut tcp, route, &join(&self.host, self.port))?;
-        }
-        let config = Arc::new(tls::rustls_config(self.profile)?);
-        let name = ServerName::try_from(self.host.clone())
-            .map_err(|e| Failure::config(format!("{} is not a TLS server name: {e}", self.host)))?;
-        let conn = ClientConnection::new(config, name)
-            .map_err(|e| Failure::internal(format!("TLS set-up: {e}")))?;
-        let mut stream = StreamOwned::new(conn, tcp);
-        while stream.conn.is_handshaking() {
-            if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
-                return Err(self.tls_failure(&e));
-            }
-        }
-        let facts = TlsFacts {
-            version: stream
-                .conn
-                .protocol_version()
-                .and_then(|v| v.as_str())
-                .unwrap_or("TLS")
-                .replace('_', ".")
-                .replace("TLSv", "TLS "),
-            not_after: stream
-                .conn
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(|leaf| x509::not_after(leaf.as_ref())),
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let Some(config) = self.client.way.tls.clone().filter(|_| self.route().https) else {
+            self.conn = Some(Conn::plain(tcp, deadline));
+            return Ok(None);
         };
-        self.conn = Some(Conn::Tls(Box::new(stream)));
-        Ok(Some(facts))
-    }
-
-    fn tls_failure(&self, e: &io::Error) -> Failure {
-        let reason = e
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            .map_or_else(|| e.to_string(), |r| failure::tls_reason(&self.host, r));
-        let f = Failure::network(format!("TLS handshake with {} failed: {reason}", self.host));
-        if reason.contains("not signed by a trusted root") {
-            f.hint(format!(
-                "if {} uses a private CA, set ca_file = \"/path/to/ca.pem\" in the profile (or TOKFETCH_CA_FILE)",
-                self.host
-            ))
-        } else {
-            f
-        }
+        let steps = || -> std::result::Result<Conn, Error> {
+            if self.route().proxy.is_some() {
+                transport::tunnel(&mut tcp, self.route(), USER_AGENT, deadline)?;
+            }
+            transport::handshake(tcp, config, &self.route().host, deadline)
+        };
+        let conn = match steps() {
+            Ok(c) => c,
+            Err(Error::Timeout) => {
+                return Err(Failure::network(format!(
+                    "{} accepted the connection but did not complete a TLS handshake within {} s",
+                    self.target().0,
+                    ANSWER_TIMEOUT.as_secs()
+                )));
+            }
+            Err(e) => return Err(self.failure(e)),
+        };
+        let facts = conn.tls_facts().map(|f| TlsFacts {
+            version: f.version,
+            not_after: f.leaf.as_deref().and_then(x509::not_after),
+        });
+        self.conn = Some(conn);
+        Ok(facts)
     }
 
     /// One `HEAD` of the endpoint, without credentials: the server's `Date`, if it sent one.
-    pub fn date(&mut self) -> Result<Option<u64>> {
-        let endpoint = self.profile.endpoint();
-        let uri: Uri = endpoint
-            .url
-            .parse()
-            .map_err(|e| Failure::internal(format!("{e}")))?;
-        let authority = uri.authority().map_or(self.host.clone(), |a| a.to_string());
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        let (target, proxy_auth) = match (&self.route, endpoint.https) {
-            // Plain http through a proxy: absolute form, as a token request would go.
-            (Some(r), false) => (r.target.clone(), r.proxy_authorization.clone()),
-            _ => (path.to_string(), None),
-        };
-        let mut head = format!(
-            "HEAD {target} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n"
-        );
-        if let Some(auth) = proxy_auth {
-            head.push_str(&format!("Proxy-Authorization: {}\r\n", auth.as_str()));
-        }
-        head.push_str("Connection: close\r\n\r\n");
+    pub fn date(&mut self) -> std::result::Result<Option<u64>, NoAnswer> {
+        let head = wire::request_head(self.route(), "HEAD", &[], USER_AGENT, None)
+            .map_err(|e| NoAnswer::Other(Failure::internal(e)))?;
         let Some(conn) = self.conn.as_mut() else {
-            return Err(Failure::internal("HEAD without a connection"));
+            return Err(NoAnswer::Other(Failure::internal(
+                "HEAD without a connection",
+            )));
         };
-        let io = conn.io();
-        io.write_all(head.as_bytes())
-            .and_then(|()| io.flush())
-            .map_err(|e| Failure::network(format!("sending HEAD to {authority}: {e}")))?;
-        let reply = read_head(io)
-            .map_err(|e| Failure::network(format!("no HTTP answer from {authority}: {e}")))?;
-        Ok(reply.get("date").and_then(crate::time::parse_http_date))
-    }
-}
-
-/// Open a CONNECT tunnel to `target` through the proxy `tcp` is connected to.
-fn tunnel(tcp: &mut TcpStream, route: &wire::Route, target: &str) -> Result<()> {
-    let mut req =
-        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {USER_AGENT}\r\n");
-    if let Some(auth) = &route.proxy_authorization {
-        req.push_str(&format!("Proxy-Authorization: {}\r\n", auth.as_str()));
-    }
-    req.push_str("\r\n");
-    let proxy = join(&route.proxy_host, route.proxy_port);
-    tcp.write_all(req.as_bytes())
-        .map_err(|e| Failure::network(format!("proxy {proxy}: {e}")))?;
-    let head = read_head(tcp).map_err(|e| Failure::network(format!("proxy {proxy}: {e}")))?;
-    match head.status {
-        200..=299 => Ok(()),
-        407 => Err(Failure::network(format!(
-            "the proxy {proxy} requires authentication (407)"
-        ))
-        .hint("put the proxy credentials in the proxy URL: https_proxy=http://user:password@host:port")),
-        s => Err(Failure::network(format!(
-            "the proxy {proxy} refused to open a tunnel to {target} (HTTP {s})"
-        ))),
-    }
-}
-
-/// Read a response head byte by byte (a CONNECT reply must not eat what follows it), skipping
-/// interim 1xx answers.
-fn read_head(io: &mut (impl Read + ?Sized)) -> std::result::Result<wire::Head, String> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut byte = [0u8; 1];
-    loop {
-        match io.read(&mut byte) {
-            Ok(0) => return Err("the connection closed before an answer".into()),
-            Ok(_) => buf.push(byte[0]),
-            Err(e) => return Err(e.to_string()),
+        conn.set_deadline(Instant::now() + ANSWER_TIMEOUT);
+        let answer = std::io::Write::write_all(conn, &head)
+            .map_err(Error::from_io)
+            .and_then(|()| transport::read_head_exactly(conn));
+        let authority = self.route().authority.clone();
+        match answer {
+            Ok(reply) => Ok(reply.get("date").and_then(crate::time::parse_http_date)),
+            Err(Error::Timeout) => Err(NoAnswer::Silent(Failure::network(format!(
+                "{authority} accepted the connection but sent no answer to HEAD within {} s",
+                ANSWER_TIMEOUT.as_secs()
+            )))),
+            Err(Error::Closed) => Err(NoAnswer::Other(Failure::network(format!(
+                "{authority} closed the connection without answering HEAD"
+            )))),
+            Err(e) => Err(NoAnswer::Other(self.failure(e))),
         }
-        if buf.ends_with(b"\r\n\r\n") {
-            match wire::parse_head(&buf)? {
-                Some((h, _)) if (100..200).contains(&h.status) => buf.clear(),
-                Some((h, _)) => return Ok(h),
-                None => {}
+    }
+
+    /// A step's error as the token request would word it.
+    fn failure(&self, e: Error) -> Failure {
+        let far = Instant::now() + Duration::from_secs(3600);
+        match self.client.classify(e, far) {
+            AttemptError::Final(f) => f,
+            AttemptError::Transient { why, hint } => {
+                let f = Failure::network(why);
+                match hint {
+                    Some(h) => f.hint(h),
+                    None => f,
+                }
             }
+            AttemptError::OutOfTime(why) => Failure::network(why),
         }
-        if buf.len() > wire::MAX_HEAD {
-            return Err("a response head that never ends".into());
-        }
-    }
-}
-
-fn join(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
-fn connect_words(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused (nothing listens there)".into(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-            format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
-        }
-        _ => e.to_string(),
     }
 }

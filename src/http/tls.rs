@@ -4,12 +4,13 @@
 //! the handshake (RFC 8705).
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{
     CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
 };
-use ureq::tls::{Certificate, ClientCert, PemItem, RootCerts, TlsConfig};
+use rustls::{ClientConfig, RootCertStore};
 
 use crate::config::Profile;
 use crate::error::{Failure, Result};
@@ -17,8 +18,19 @@ use crate::jws::{Format, KeyDer};
 use crate::vlog;
 
 /// A client certificate chain and the private key that goes with it, checked to match.
-#[derive(Clone)]
-pub struct ClientIdentity(ClientCert);
+pub struct ClientIdentity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl Clone for ClientIdentity {
+    fn clone(&self) -> ClientIdentity {
+        ClientIdentity {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
 
 impl ClientIdentity {
     /// The chain in `chain_pem` (leaf first) with `key`. `key_source` names where the key came
@@ -40,12 +52,8 @@ impl ClientIdentity {
                 Format::Pkcs8 => PrivatePkcs8KeyDer::from(bytes).into(),
             }
         };
-        let ders: Vec<CertificateDer<'static>> = chain
-            .iter()
-            .map(|c| CertificateDer::from(c.der().to_vec()))
-            .collect();
         let provider = rustls::crypto::ring::default_provider();
-        rustls::sign::CertifiedKey::from_der(ders, der(key), &provider).map_err(|e| {
+        rustls::sign::CertifiedKey::from_der(chain.clone(), der(key), &provider).map_err(|e| {
             let why = match e {
                 rustls::Error::InconsistentKeys(_) => {
                     format!("does not match the certificate in client_cert_file {shown}")
@@ -57,19 +65,19 @@ impl ClientIdentity {
             };
             Failure::credentials(format!("the private key ({key_source}) {why}"))
         })?;
-        let key = ureq::tls::PrivateKey::from_pem(key.to_pem().as_bytes())
-            .map_err(|_| Failure::internal("a parsed private key did not parse again"))?;
-        Ok(ClientIdentity(ClientCert::new_with_certs(&chain, key)))
+        Ok(ClientIdentity {
+            chain,
+            key: der(key),
+        })
     }
 }
 
-/// The certificates of a PEM chain, in order; `Err` says what is wrong with it.
-pub fn pem_certs(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, String> {
+/// The certificates of a PEM chain, in order, DER; `Err` says what is wrong with it.
+pub fn pem_certs(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
     let mut certs = Vec::new();
-    for item in ureq::tls::parse_pem(pem) {
+    for item in CertificateDer::pem_slice_iter(pem) {
         match item {
-            Ok(PemItem::Certificate(c)) => certs.push(c.to_owned()),
-            Ok(_) => {}
+            Ok(c) => certs.push(c),
             Err(e) => return Err(format!("is not a valid PEM bundle: {e}")),
         }
     }
@@ -80,39 +88,51 @@ pub fn pem_certs(pem: &[u8]) -> std::result::Result<Vec<Certificate<'static>>, S
 }
 
 /// The roots of this run, read once: every request of a run (discovery, an ID token, the token
-/// itself) trusts the same ones.
-static ROOTS: Mutex<Option<(Option<PathBuf>, RootCerts)>> = Mutex::new(None);
+/// itself, `doctor`'s handshake) trusts the same ones.
+static ROOTS: Mutex<Option<(Option<PathBuf>, Arc<RootCertStore>)>> = Mutex::new(None);
 
-/// The TLS configuration: the trusted roots, and the client certificate when there is one.
-pub(super) fn tls_config(profile: &Profile, client: Option<&ClientIdentity>) -> Result<TlsConfig> {
+/// The one TLS configuration: the trusted roots, and the client certificate when there is one.
+pub(super) fn config(
+    profile: &Profile,
+    client: Option<&ClientIdentity>,
+) -> Result<Arc<ClientConfig>> {
     let ca_file = ca_file(profile);
-    let mut memo = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
-    let roots = match memo.as_ref() {
-        Some((file, roots)) if *file == ca_file => roots.clone(),
-        _ => {
-            let roots = root_certs(ca_file.as_deref())?;
-            *memo = Some((ca_file, roots.clone()));
-            roots
+    let roots = {
+        let mut memo = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+        match memo.as_ref() {
+            Some((file, roots)) if *file == ca_file => roots.clone(),
+            _ => {
+                let roots = Arc::new(root_store(ca_file.as_deref())?);
+                *memo = Some((ca_file, roots.clone()));
+                roots
+            }
         }
     };
-    Ok(TlsConfig::builder()
-        .root_certs(roots)
-        .client_cert(client.map(|c| c.0.clone()))
-        .build())
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::internal(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots);
+    let config = match client {
+        None => builder.with_no_client_auth(),
+        Some(c) => builder
+            .with_client_auth_cert(c.chain.clone(), c.key.clone_key())
+            .map_err(|e| {
+                Failure::credentials(format!("the client certificate cannot be used: {e}"))
+            })?,
+    };
+    Ok(Arc::new(config))
 }
 
 /// The system's roots (or Mozilla's bundled ones where the system has none), plus `ca_file`.
-fn root_certs(ca_file: Option<&Path>) -> Result<RootCerts> {
+fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore> {
     let extra = match ca_file {
         Some(path) => read_pem_certs(path)?,
         None => Vec::new(),
     };
     let (system, from) = crate::roots::system();
-    let mut roots: Vec<Certificate<'static>> = system
-        .certs
-        .iter()
-        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-        .collect();
+    let mut roots = RootCertStore::empty();
+    let (_, ignored) = roots.add_parsable_certificates(system.certs);
     vlog!(
         "trusting {} system root certificates ({from}){}",
         roots.len(),
@@ -121,12 +141,22 @@ fn root_certs(ca_file: Option<&Path>) -> Result<RootCerts> {
             None => String::new(),
         }
     );
-    Ok(if roots.is_empty() && extra.is_empty() {
-        RootCerts::WebPki
-    } else {
-        roots.extend(extra);
-        RootCerts::new_with_certs(&roots)
-    })
+    if ignored > 0 {
+        vlog!("{ignored} system root certificates do not parse; ignored");
+    }
+    let (_, bad) = roots.add_parsable_certificates(extra);
+    if bad > 0
+        && let Some(p) = ca_file
+    {
+        vlog!(
+            "{bad} certificates in {} are not usable roots; ignored",
+            p.display()
+        );
+    }
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    Ok(roots)
 }
 
 /// `ca_file`, else `$TOKFETCH_CA_FILE`.
@@ -147,32 +177,9 @@ pub fn check_ca_file(profile: &Profile) -> Result<Option<(PathBuf, usize)>> {
     }
 }
 
-/// The same roots as [`tls_config`], for a handshake of tokfetch's own (`doctor`'s probe).
-pub(super) fn rustls_config(profile: &Profile) -> Result<rustls::ClientConfig> {
-    let extra = match ca_file(profile) {
-        Some(path) => read_pem_certs(&path)?,
-        None => Vec::new(),
-    };
-    let mut roots = rustls::RootCertStore::empty();
-    for c in crate::roots::system().0.certs {
-        let _ = roots.add(c);
-    }
-    for c in &extra {
-        let _ = roots.add(rustls::pki_types::CertificateDer::from(c.der().to_vec()));
-    }
-    if roots.is_empty() {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Failure::internal(format!("TLS set-up: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
-fn read_pem_certs(path: &Path) -> Result<Vec<Certificate<'static>>> {
-    let pem = std::fs::read(path)
+fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    // The one safe reader: a FIFO or device named as ca_file is exit 3 at once, never a hang.
+    let pem = crate::fsread::read(path, crate::fsread::Rules::named(1 << 20))
         .map_err(|e| Failure::config(format!("cannot read ca_file {}: {e}", path.display())))?;
     pem_certs(&pem).map_err(|why| Failure::config(format!("ca_file {} {why}", path.display())))
 }

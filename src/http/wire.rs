@@ -1,12 +1,14 @@
-//! The absolute-form request and its response, as bytes (RFC 9112): the request head sent to a
-//! proxy (`POST http://host:port/path HTTP/1.1`, RFC 9112 §3.2.2), the response head, and the
-//! body framing (length, chunked, or until close). Pure: tested without a socket.
+//! HTTP/1.1 as bytes (RFC 9112), for the one transport (`super::transport`): where a request
+//! goes ([`Route`]: the origin, and the http proxy in front of it), the request head (origin
+//! form, or absolute form through a proxy, RFC 9112 §3.2.2), the CONNECT request that opens a
+//! tunnel, the response head, and the body framing (length, chunked, or until close). Pure:
+//! tested without a socket.
 
 use std::io::{self, BufRead, Read};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ureq::http::Uri;
+use http::Uri;
 use zeroize::Zeroizing;
 
 /// Response heads larger than this are refused.
@@ -16,66 +18,168 @@ pub(super) const MAX_HEADERS: usize = 100;
 /// A chunk-size or trailer line longer than this is malformed.
 const MAX_LINE: u64 = 8 * 1024;
 
-/// Where an absolute-form request goes, and what it says about itself.
+/// Where a request goes: the origin server, and the http proxy in front of it when one applies.
 #[derive(Debug)]
 pub struct Route {
-    /// The proxy's host (no brackets) and port.
-    pub proxy_host: String,
-    pub proxy_port: u16,
-    /// `Basic …` for `Proxy-Authorization`, when the proxy URL carries credentials.
-    pub proxy_authorization: Option<Zeroizing<String>>,
-    /// The request target: the token URL in absolute form.
-    pub target: String,
-    /// The `Host` header: the token URL's authority.
-    pub host_header: String,
+    /// The origin's host (no brackets) and port.
+    pub host: String,
+    pub port: u16,
+    pub https: bool,
+    /// The `Host` header: the URL's authority.
+    pub authority: String,
+    /// Path and query, `/` when the URL has none.
+    pub path: String,
+    pub proxy: Option<Hop>,
 }
 
-/// The route for the plain-http `token_url` through the proxy at `proxy_url`; `None` when the
-/// proxy is not an `http://` one (SOCKS and https proxies stay with ureq). The error is a
-/// sentence for the user.
-pub fn route(proxy_url: &str, token_url: &str) -> Result<Option<Route>, String> {
-    let proxy = ureq::Proxy::new(proxy_url).map_err(|e| e.to_string())?;
-    if proxy.protocol() != ureq::ProxyProtocol::Http {
-        return Ok(None);
+/// An http proxy.
+#[derive(Debug)]
+pub struct Hop {
+    /// The proxy's host (no brackets) and port.
+    pub host: String,
+    pub port: u16,
+    /// `Basic …` for `Proxy-Authorization`, when the proxy URL carries credentials.
+    pub authorization: Option<Zeroizing<String>>,
+}
+
+impl Route {
+    /// A plain-http URL behind a proxy goes to the proxy in absolute form; everything else is
+    /// sent in origin form (through a CONNECT tunnel when there is a proxy).
+    pub fn absolute_form(&self) -> bool {
+        self.proxy.is_some() && !self.https
     }
-    let uri: Uri = token_url
+
+    /// `host:port` of the origin (`[::1]:8443`).
+    pub fn origin(&self) -> String {
+        join(&self.host, self.port)
+    }
+
+    /// The host and port the TCP connection goes to: the proxy's, else the origin's.
+    pub fn first_hop(&self) -> (&str, u16) {
+        match &self.proxy {
+            Some(p) => (&p.host, p.port),
+            None => (&self.host, self.port),
+        }
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 address.
+pub fn join(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// The route to `url` (an http or https URL that passed `endpoint::parse`), directly. The error
+/// is a sentence for the user.
+pub fn route(url: &str) -> Result<Route, String> {
+    let uri: Uri = url
         .parse()
-        .map_err(|e| format!("`{token_url}` is not a valid URL ({e})"))?;
+        .map_err(|e| format!("`{url}` is not a valid URL ({e})"))?;
+    let https = uri
+        .scheme_str()
+        .is_some_and(|s| s.eq_ignore_ascii_case("https"));
     let authority = uri
         .authority()
-        .ok_or_else(|| format!("`{token_url}` has no host"))?;
+        .ok_or_else(|| format!("`{url}` has no host"))?;
     let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let path = if path.is_empty() { "/" } else { path };
-    let proxy_authorization = match (proxy.username(), proxy.password()) {
-        (None, None) => None,
-        (user, password) => {
-            let pair = Zeroizing::new(format!(
-                "{}:{}",
-                user.unwrap_or_default(),
-                password.unwrap_or_default()
-            ));
-            Some(Zeroizing::new(format!(
-                "Basic {}",
-                STANDARD.encode(pair.as_bytes())
-            )))
-        }
-    };
-    Ok(Some(Route {
-        proxy_host: proxy
+    Ok(Route {
+        host: authority
             .host()
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_string(),
-        proxy_port: proxy.port(),
-        proxy_authorization,
-        target: format!("http://{}{path}", authority.as_str()),
-        host_header: authority.as_str().to_string(),
-    }))
+        port: authority.port_u16().unwrap_or(if https { 443 } else { 80 }),
+        https,
+        authority: authority.as_str().to_string(),
+        path: path.to_string(),
+        proxy: None,
+    })
 }
 
-/// The request head: the request line in absolute form, `Host`, `User-Agent` and `Accept`
-/// unless `headers` has them, `headers`, `Proxy-Authorization`, `Content-Length`, `Connection:
-/// close`. A name or value holding CR, LF or NUL is refused: it would split the head.
+/// The proxy at `proxy_url` (`http://[user:password@]host[:port]`, port 80 by default). Only
+/// http proxies are spoken to; the error is a sentence for the user.
+pub fn hop(proxy_url: &str) -> Result<Hop, String> {
+    let (scheme, rest) = proxy_url.split_once("://").unwrap_or(("http", proxy_url));
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!(
+            "tokfetch speaks to http:// proxies only, not {scheme}://"
+        ));
+    }
+    let (userinfo, rest) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let hostport = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| "an unclosed [ in the host".to_string())?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err("no host".to_string());
+    }
+    let port = match port {
+        None | Some("") => 80,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| "the port is not a number from 1 to 65535".to_string())?,
+    };
+    let authorization = userinfo.map(|u| {
+        let (user, password) = u.split_once(':').unwrap_or((u, ""));
+        let pair = Zeroizing::new([percent_decode(user), percent_decode(password)].join(":"));
+        Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
+    });
+    Ok(Hop {
+        host: host.to_string(),
+        port,
+        authorization,
+    })
+}
+
+/// `%XX` decoded; anything else (a stray `%`, `+`) kept as it is.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(b.len()));
+    let mut i = 0;
+    while i < b.len() {
+        let decoded = (b[i] == b'%')
+            .then(|| s.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn splits(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
+}
+
+/// The request head: the request line (absolute form through a proxy for plain http, else
+/// origin form), `Host`, `User-Agent` and `Accept` unless `headers` has them, `headers`,
+/// `Proxy-Authorization` (absolute form only), `Content-Length`, `Connection: close`. A name or
+/// value holding CR, LF or NUL is refused: it would split the head.
 pub fn request_head(
     route: &Route,
     method: &str,
@@ -84,7 +188,7 @@ pub fn request_head(
     body_len: Option<usize>,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
     let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    let mut lines: Vec<(&str, &str)> = vec![("Host", &route.host_header)];
+    let mut lines: Vec<(&str, &str)> = vec![("Host", &route.authority)];
     if !has("user-agent") {
         lines.push(("User-Agent", user_agent));
     }
@@ -92,7 +196,8 @@ pub fn request_head(
         lines.push(("Accept", "*/*"));
     }
     lines.extend(headers.iter().copied());
-    if let Some(auth) = &route.proxy_authorization {
+    let absolute = route.absolute_form();
+    if absolute && let Some(auth) = route.proxy.as_ref().and_then(|p| p.authorization.as_ref()) {
         lines.push(("Proxy-Authorization", auth.as_str()));
     }
     let length = body_len.map(|n| n.to_string());
@@ -101,12 +206,16 @@ pub fn request_head(
     }
     lines.push(("Connection", "close"));
 
-    let splits = |s: &str| s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
-    if splits(&route.target) || route.target.contains(' ') {
-        return Err("the token URL cannot be sent in a request line".to_string());
+    let target = if absolute {
+        format!("http://{}{}", route.authority, route.path)
+    } else {
+        route.path.clone()
+    };
+    if splits(&target) || target.contains(' ') {
+        return Err("the URL cannot be sent in a request line".to_string());
     }
     let mut out = Zeroizing::new(Vec::with_capacity(512));
-    out.extend_from_slice(format!("{method} {} HTTP/1.1\r\n", route.target).as_bytes());
+    out.extend_from_slice(format!("{method} {target} HTTP/1.1\r\n").as_bytes());
     for (name, value) in lines {
         if name.is_empty() || splits(name) || name.contains(':') || splits(value) {
             return Err(format!("header {name:?} cannot be sent"));
@@ -118,6 +227,22 @@ pub fn request_head(
     }
     out.extend_from_slice(b"\r\n");
     Ok(out)
+}
+
+/// `CONNECT host:port`, with the proxy's credentials when it has some (RFC 9110 §9.3.6).
+pub fn connect_head(route: &Route, user_agent: &str) -> Zeroizing<Vec<u8>> {
+    let target = route.origin();
+    let mut head = Zeroizing::new(
+        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {user_agent}\r\n")
+            .into_bytes(),
+    );
+    if let Some(auth) = route.proxy.as_ref().and_then(|p| p.authorization.as_ref()) {
+        head.extend_from_slice(b"Proxy-Authorization: ");
+        head.extend_from_slice(auth.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    head
 }
 
 /// A response's status and headers.
@@ -315,7 +440,9 @@ mod tests {
     use super::*;
 
     fn route_for(proxy: &str, url: &str) -> Route {
-        route(proxy, url).expect("valid").expect("an http proxy")
+        let mut r = route(url).expect("valid");
+        r.proxy = Some(hop(proxy).expect("an http proxy"));
+        r
     }
 
     fn head_text(route: &Route, headers: &[(&str, &str)], body_len: usize) -> String {
@@ -348,53 +475,79 @@ mod tests {
              Content-Length: 42\r\n\
              Connection: close\r\n\r\n"
         );
+        assert_eq!(r.first_hop(), ("proxy.example", 3128));
+    }
+
+    #[test]
+    fn https_and_direct_requests_are_in_origin_form() {
+        let direct = route("http://127.0.0.1:8080/o/token?x=1").expect("valid");
+        assert!(
+            head_text(&direct, &[], 0)
+                .starts_with("POST /o/token?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n")
+        );
+        assert_eq!(direct.first_hop(), ("127.0.0.1", 8080));
+        let tunnelled = route_for("http://u:pw@proxy:3128", "https://idp.example/t");
+        let head = head_text(&tunnelled, &[], 0);
+        assert!(
+            head.starts_with("POST /t HTTP/1.1\r\nHost: idp.example\r\n"),
+            "{head}"
+        );
+        assert!(
+            !head.contains("Proxy-Authorization"),
+            "only the CONNECT carries it: {head}"
+        );
+        let connect = String::from_utf8(connect_head(&tunnelled, "ua").to_vec()).expect("utf-8");
         assert_eq!(
-            (r.proxy_host.as_str(), r.proxy_port),
-            ("proxy.example", 3128)
+            connect,
+            format!(
+                "CONNECT idp.example:443 HTTP/1.1\r\nHost: idp.example:443\r\nUser-Agent: ua\r\nProxy-Authorization: Basic {}\r\n\r\n",
+                STANDARD.encode("u:pw")
+            )
         );
     }
 
     #[test]
     fn defaults_fill_in_an_empty_path_the_port_and_accept() {
         let r = route_for("proxy.example", "http://[::ffff:127.0.0.1]:81");
-        assert_eq!(r.target, "http://[::ffff:127.0.0.1]:81/");
-        assert_eq!(r.host_header, "[::ffff:127.0.0.1]:81");
-        assert_eq!(r.proxy_port, 80);
+        assert!(
+            head_text(&r, &[], 0).starts_with("POST http://[::ffff:127.0.0.1]:81/ HTTP/1.1\r\n")
+        );
+        assert_eq!(r.authority, "[::ffff:127.0.0.1]:81");
+        assert_eq!(r.first_hop(), ("proxy.example", 80));
         assert!(head_text(&r, &[], 0).contains("\r\nAccept: */*\r\n"));
         let v6 = route_for("http://[::1]:3128", "http://tokens.test/t");
-        assert_eq!(v6.proxy_host, "::1");
+        assert_eq!(v6.first_hop(), ("::1", 3128));
+        assert_eq!(
+            route("https://[::1]/t").expect("valid").origin(),
+            "[::1]:443"
+        );
     }
 
     #[test]
     fn proxy_credentials_become_basic_proxy_authorization_decoded_once() {
         let r = route_for("http://us%65r:p%40ss+w@proxy:3128", "http://tokens.test/t");
         let expected = format!("Basic {}", STANDARD.encode("user:p@ss+w"));
-        assert_eq!(
-            r.proxy_authorization.as_deref().map(String::as_str),
-            Some(expected.as_str())
-        );
         assert!(
             head_text(&r, &[], 0).contains(&format!("\r\nProxy-Authorization: {expected}\r\n"))
         );
         assert!(
-            route_for("http://proxy:3128", "http://t/")
-                .proxy_authorization
+            hop("http://proxy:3128")
+                .expect("ok")
+                .authorization
                 .is_none()
         );
     }
 
     #[test]
-    fn socks_and_https_proxies_are_left_to_ureq() {
-        assert!(
-            route("socks5://proxy:1080", "http://t/")
-                .expect("ok")
-                .is_none()
-        );
-        assert!(
-            route("https://proxy:443", "http://t/")
-                .expect("ok")
-                .is_none()
-        );
+    fn only_http_proxies_are_spoken_to() {
+        for bad in [
+            "socks5://proxy:1080",
+            "https://proxy:443",
+            "http://proxy:99999",
+            "http://:3128",
+        ] {
+            assert!(hop(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -84,6 +84,11 @@ pub trait Provider: Sync {
     fn client_auth(&self, settings: &Settings) -> String {
         settings.get("auth_method").unwrap_or("basic").to_string()
     }
+    /// What the token request carries that must not cross the network in the clear: a
+    /// refusal of plain http names it (README "Security model").
+    fn credential(&self, _values: &Values) -> crate::endpoint::Credential {
+        crate::endpoint::Credential::ClientSecret
+    }
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
         Vec::new()
@@ -178,6 +183,8 @@ pub enum KeyKind {
     OneOf(&'static [&'static str]),
     /// A host name with an optional port, not a URL.
     Host,
+    /// A list of hosts, each with an optional port (`git_hosts`).
+    Hosts,
     /// The name of an environment variable holding this secret.
     EnvName(Field),
     /// `true` or `false`.

@@ -33,13 +33,15 @@ fn oauth_error(status: u16, error: &str, description: &str) -> Action {
 /// An identity token for `audience` from the issuer at `issuer`, as GitHub mints one.
 pub fn mint(issuer: &str, audience: &str, subject: &str) -> String {
     let now = jwt::now();
-    jwt::sign_rs256(
+    let token = jwt::sign_rs256(
         jwt::ISSUER,
         KID,
         &json!({"iss": issuer, "sub": subject, "aud": audience, "iat": now, "nbf": now,
                 "exp": now + 300, "jti": format!("{now}-{}", rand_suffix()),
                 "repository": "acme/app", "ref": "refs/heads/main"}),
-    )
+    );
+    super::minted(&token);
+    token
 }
 
 fn rand_suffix() -> u32 {
@@ -101,10 +103,11 @@ pub struct Trust {
 /// Verify an identity token as a relying party does: the JWKS from the issuer's discovery
 /// document, the signature, `iss`, `aud`, `exp`, `sub`.
 pub fn verify_identity_token(token: &str, trust: &Trust) -> Result<Value, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder().proxy(None).build().into();
     let fetch = |url: &str| -> Result<Value, String> {
-        let mut r = agent.get(url).call().map_err(|e| e.to_string())?;
-        let body = r.body_mut().read_to_string().map_err(|e| e.to_string())?;
+        let (status, body) = super::tools::http_request("GET", url, &[], "")?;
+        if status != 200 {
+            return Err(format!("{url}: HTTP {status}"));
+        }
         serde_json::from_str(&body).map_err(|e| e.to_string())
     };
     let config = fetch(&format!(

@@ -51,6 +51,17 @@ pub fn all_secrets() -> Vec<String> {
     out
 }
 
+/// Assertions and subject tokens minted during the run (by the CI issuer stand-in): no cache
+/// file may ever hold one (README "Security model": the cache keeps a digest, never the token).
+static MINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remember a minted assertion for the cache leak check.
+pub fn minted(token: &str) {
+    if let Ok(mut all) = MINTED.lock() {
+        all.push(token.to_string());
+    }
+}
+
 pub const CLIENT_ID: &str = "client.id-1";
 pub const TENANT: &str = "acme";
 
@@ -312,7 +323,9 @@ impl Env {
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        Out::new(args, child.wait_with_output().expect("wait tokfetch"))
+        let out = Out::new(args, child.wait_with_output().expect("wait tokfetch"));
+        self.assert_cache_holds_no_secret();
+        out
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&[u8]>) -> Out {
@@ -339,7 +352,63 @@ impl Env {
             drop(pipe);
         }
         let out = child.wait_with_output().expect("wait tokfetch");
-        Out::new(args, out)
+        let out = Out::new(args, out);
+        self.assert_cache_holds_no_secret();
+        out
+    }
+
+    /// The cache directories this environment uses: the default one and any
+    /// `TOKFETCH_CACHE_DIR` a test set.
+    fn cache_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.cache_dir.clone()];
+        dirs.extend(
+            self.vars
+                .iter()
+                .filter(|(k, _)| k == "TOKFETCH_CACHE_DIR")
+                .map(|(_, v)| PathBuf::from(v)),
+        );
+        dirs
+    }
+
+    /// No cache file holds a secret, an assertion or a subject token, raw or as base64 (the
+    /// identity keeps a digest of them).
+    pub fn assert_cache_holds_no_secret(&self) {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let mut values = all_secrets();
+        values.extend(MINTED.lock().map(|m| m.clone()).unwrap_or_default());
+        for dir in self.cache_dirs() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if !path.is_file() {
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&bytes);
+                for v in &values {
+                    for form in [
+                        v.clone(),
+                        STANDARD.encode(v),
+                        URL_SAFE_NO_PAD.encode(v),
+                        serde_json::to_string(v)
+                            .expect("json")
+                            .trim_matches('"')
+                            .to_string(),
+                    ] {
+                        assert!(
+                            !text.contains(&form),
+                            "the cache file {} holds a secret or assertion ({form:?})",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -112,11 +112,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
     let keyring = keystore::probe_within(KEYRING_WAIT);
     for field in fields {
         let name = field.name();
-        let check = match credentials::presence(profile, field, keyring.is_ok()) {
-            Presence::Found(source) => Check::ok("secret", format!("{name}: from {source}")),
+        let presence = credentials::presence(profile, field);
+        let said = presence.describe(profile, field);
+        let check = match presence {
+            Presence::Found(_) => Check::ok("secret", format!("{name}: from {said}")),
             Presence::Empty(var) => Check::fail(
                 "secret",
-                Failure::credentials(format!("{name}: ${var} is set but empty")).hint(format!(
+                Failure::credentials(format!("{name}: {said}")).hint(format!(
                     "give ${var} the secret, or unset it to use the next source"
                 )),
             ),
@@ -124,19 +126,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                 let var = crate::secret::conventional_env(&profile.name, field);
                 Check::fail(
                     "secret",
-                    Failure::credentials(format!(
-                        "{name}: not in ${var}{} nor the keyring",
-                        profile
-                            .env_override(field)
-                            .map(|v| format!(" or ${v}"))
-                            .unwrap_or_default()
-                    ))
-                    .hint(format!(
-                        "tokfetch secret set {}{}",
-                        profile.name,
-                        field.flag()
-                    ))
-                    .hint(format!("or, on CI, set {var}")),
+                    Failure::credentials(format!("{name}: {said}"))
+                        .hint(format!(
+                            "tokfetch secret set {}{}",
+                            profile.name,
+                            field.flag()
+                        ))
+                        .hint(format!("or, on CI, set {var}")),
                 )
             }
         };
@@ -221,6 +217,27 @@ pub fn ca_file(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Which hosts `git-credential` answers for (README "git"): without `git_hosts`, every https
+/// host, which an unscoped `[credential] helper` would turn into a token for any server.
+pub fn git_scope(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    let check = match &profile.git_hosts {
+        Some(hosts) => Check::ok(
+            "git",
+            format!("git-credential answers only for {}", hosts.join(", ")),
+        ),
+        None => Check::warn(
+            "git",
+            "git-credential is unscoped: it would answer every https host (no git_hosts)",
+            format!(
+                "if git uses this profile, list its hosts: git_hosts = [\"git.example.com\"] in [profiles.{}]",
+                profile.name
+            ),
+        ),
+    };
+    report.add(check)?;
+    Ok(())
+}
+
 /// Which proxy applies to the endpoint.
 pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     let endpoint = profile.endpoint();
@@ -229,12 +246,7 @@ pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
             Check::ok("proxy", "none (loopback is never proxied)")
         }
         None => Check::ok("proxy", "none (direct connection)"),
-        Some((url, var)) => {
-            if let Some(pw) = proxy::password(&url) {
-                crate::redact::register(&pw);
-            }
-            Check::ok("proxy", format!("{} (from {var})", proxy::redacted(&url)))
-        }
+        Some((url, var)) => Check::ok("proxy", format!("{} (from {var})", proxy::redacted(&url))),
     };
     report.add(check)?;
     Ok(())

@@ -2,8 +2,9 @@
 //! would make to debug a set-up, in the order they would make them, one line each — config,
 //! profile, secrets, keyring, cache directory, CA file, proxy (`local`), then DNS, TCP, TLS,
 //! clock skew and discovery (`network`), and with `--fetch` one real token request. A check
-//! that cannot run because an earlier one failed is left out. Exit 0 when nothing FAILs, else
-//! the exit status of the first FAIL's kind.
+//! that cannot run because one it depends on failed is shown as `skip` with the reason (after
+//! the config itself fails, nothing else is shown). Exit 0 when nothing FAILs, else the exit
+//! status of the first FAIL's kind.
 
 mod local;
 mod network;
@@ -21,6 +22,8 @@ use crate::redact;
 pub enum Status {
     Ok,
     Warn,
+    /// Not made: a check it depends on failed (the detail says which).
+    Skip,
     /// Failed: with the kind whose exit status `doctor` ends with, if it is the first.
     Fail(Kind),
 }
@@ -50,6 +53,16 @@ impl Check {
             status: Status::Warn,
             detail: detail.into(),
             hints: vec![hint.into()],
+        }
+    }
+
+    /// A check not made because `because` failed.
+    pub fn skip(name: &'static str, because: impl Into<String>) -> Check {
+        Check {
+            name,
+            status: Status::Skip,
+            detail: format!("not checked: {}", because.into()),
+            hints: Vec::new(),
         }
     }
 
@@ -117,6 +130,7 @@ fn render(c: &Check, colour: bool) -> String {
     let (word, code) = match c.status {
         Status::Ok => ("ok", "32"),
         Status::Warn => ("warn", "33"),
+        Status::Skip => ("skip", "2"),
         Status::Fail(_) => ("FAIL", "1;31"),
     };
     let status = if colour {
@@ -149,9 +163,9 @@ pub fn run(config_flag: Option<&std::path::Path>, args: DoctorArgs) -> anyhow::R
     local::cache_dir(&mut report)?;
     local::ca_file(&mut report, profile)?;
     local::proxy(&mut report, profile)?;
+    local::git_scope(&mut report, profile)?;
     if !args.offline {
-        network::reach(&mut report, profile)?;
-        network::discovery(&mut report, profile)?;
+        network::run(&mut report, profile)?;
     }
     if args.fetch {
         network::fetch(&mut report, profile)?;
@@ -178,6 +192,11 @@ mod tests {
         assert!(render(&bad, true).starts_with("\x1b[1;31mFAIL\x1b[0m  secret"));
         let warn = Check::warn("keyring", "unreachable", "fine on CI");
         assert!(render(&warn, false).ends_with("hint: fine on CI\n"));
+        let skip = Check::skip("tcp", "dns failed");
+        assert_eq!(
+            render(&skip, false),
+            "skip  tcp         not checked: dns failed\n"
+        );
     }
 
     #[test]

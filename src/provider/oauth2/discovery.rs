@@ -94,7 +94,7 @@ impl Discovery {
 
     /// The token endpoint to use: the method must be one the server lists (when it lists
     /// any), and the URL must be one tokfetch may send credentials to.
-    pub fn token_endpoint(&self, m: &Metadata, allow_insecure_http: bool) -> Result<Endpoint> {
+    pub fn token_endpoint(&self, m: &Metadata) -> Result<Endpoint> {
         if let Some(methods) = &m.auth_methods
             && !methods.iter().any(|x| x == self.method)
         {
@@ -111,12 +111,36 @@ impl Discovery {
             (Some(alias), true) => alias,
             _ => &m.token_endpoint,
         };
-        endpoint::parse(url, allow_insecure_http).map_err(|why| {
-            Failure::config(format!(
-                "the token endpoint in the discovery document of {}: {why}",
-                self.issuer
-            ))
-        })
+        discovered(url, &self.issuer)
+    }
+}
+
+/// A discovered token endpoint (README "Discovery"): https without userinfo; plain http only
+/// when the issuer itself is plain http on loopback, and then only on the same host. Anything
+/// else is a document tokfetch will not follow with credentials (exit 7). `allow_insecure_http`
+/// does not widen this: it covers the `token_url` a user typed, not one a server names.
+fn discovered(url: &str, issuer: &str) -> Result<Endpoint> {
+    let refuse = |why: String| {
+        Failure::unusable(format!(
+            "the discovery document of {issuer} names the token endpoint `{}`: {why}; no credential is sent there",
+            oauth::escape(url, 200)
+        ))
+    };
+    let e = endpoint::parse(url, true).map_err(refuse)?;
+    if e.https {
+        return Ok(e);
+    }
+    let from = endpoint::parse(issuer, true).ok();
+    let allowed = from.is_some_and(|i| {
+        !i.https && endpoint::is_loopback(&i.host) && i.host.eq_ignore_ascii_case(&e.host)
+    });
+    if allowed {
+        Ok(e)
+    } else {
+        Err(refuse(
+            "it is plain http, and only an http issuer on loopback may name an http endpoint on its own host"
+                .to_string(),
+        ))
     }
 }
 
@@ -181,9 +205,7 @@ mod tests {
             "mtls_endpoint_aliases":{"token_endpoint":"https://mtls.i/t"},
             "token_endpoint_auth_methods_supported":["client_secret_basic","tls_client_auth"]}"#;
         let m = d("https://i").read("u", doc).expect("ok");
-        let e = d("https://i")
-            .token_endpoint(&m, false)
-            .expect_err("unsupported");
+        let e = d("https://i").token_endpoint(&m).expect_err("unsupported");
         assert_eq!(e.kind, Kind::Config);
         assert!(
             e.message.contains("client_secret_basic, tls_client_auth"),
@@ -195,24 +217,43 @@ mod tests {
             method: "tls_client_auth",
             ..d("https://i")
         };
-        assert_eq!(
-            tls.token_endpoint(&m, false).expect("ok").url,
-            "https://mtls.i/t"
-        );
+        assert_eq!(tls.token_endpoint(&m).expect("ok").url, "https://mtls.i/t");
         let basic = Discovery {
             method: "client_secret_basic",
             ..d("https://i")
         };
-        assert_eq!(
-            basic.token_endpoint(&m, false).expect("ok").url,
-            "https://i/t"
-        );
+        assert_eq!(basic.token_endpoint(&m).expect("ok").url, "https://i/t");
         let plain = Metadata {
             token_endpoint: "http://i.example/t".into(),
             auth_methods: None,
             ..m
         };
-        let e = basic.token_endpoint(&plain, false).expect_err("http");
-        assert!(e.message.contains("refusing plain http"), "{}", e.message);
+        let e = basic.token_endpoint(&plain).expect_err("http");
+        assert_eq!(e.kind, Kind::Unusable);
+        assert!(e.message.contains("plain http"), "{}", e.message);
+    }
+
+    #[test]
+    fn discovered_endpoints_are_https_without_userinfo_or_loopback_http_on_the_issuers_host() {
+        let ok = |issuer: &str, url: &str| discovered(url, issuer).ok().map(|e| e.url);
+        assert_eq!(
+            ok("https://i.example", "https://other.example/t").as_deref(),
+            Some("https://other.example/t")
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:9", "http://127.0.0.1:10/t").as_deref(),
+            Some("http://127.0.0.1:10/t")
+        );
+        for (issuer, url) in [
+            ("https://127.0.0.1:9", "http://127.0.0.1:10/t"),
+            ("https://i.example", "http://i.example/t"),
+            ("http://127.0.0.1:9", "http://localhost:10/t"),
+            ("http://127.0.0.1:9", "http://evil.example/t"),
+            ("https://i.example", "https://u:p@i.example/t"),
+            ("https://i.example", "ftp://i.example/t"),
+        ] {
+            let e = discovered(url, issuer).expect_err(url);
+            assert_eq!(e.kind, Kind::Unusable, "{url}");
+        }
     }
 }

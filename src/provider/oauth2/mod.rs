@@ -22,6 +22,7 @@ pub use sources::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, TokenSource};
 use super::{
     Grant, Input, Inputs, KeyFrom, KeySpec, Problem, Provider, Settings, TokenRequest, Values,
 };
+use crate::endpoint::Credential;
 use crate::error::Result;
 use crate::jws::Alg;
 use crate::oauth;
@@ -176,6 +177,17 @@ impl Provider for OAuth2 {
             },
             sensitive: auth.sensitive,
         })
+    }
+
+    fn credential(&self, values: &Values) -> Credential {
+        match values.get("auth_method") {
+            Some("client_secret_jwt" | "private_key_jwt" | "federated") => {
+                Credential::ClientAssertion
+            }
+            Some("tls_client_auth") => Credential::ClientCertificate,
+            Some("none") => Credential::SubjectToken,
+            _ => Credential::ClientSecret,
+        }
     }
 
     /// Everything that changes which token the server issues — never key material.

@@ -94,6 +94,14 @@ impl TokenSource {
             .hint("the workflow (or job) needs `permissions: id-token: write`, and tokfetch must run inside that job")
             .hint("outside GitHub Actions, use assertion_source = \"env:VAR\" or \"file:PATH\""));
         };
+        // A CR, LF or any byte outside visible ASCII would split or corrupt the header: refused
+        // before any request (and so never retried).
+        if !token.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            return Err(Failure::credentials(format!(
+                "${GITHUB_TOKEN_VAR} is not a valid header value (it holds a control character, a space or a non-ASCII byte)"
+            ))
+            .hint("it must be the runner's token as GitHub sets it; check what overwrote it"));
+        }
         let separator = if url.contains('?') { '&' } else { '?' };
         let url = format!("{url}{separator}audience={}", oauth::form_encode(audience));
         Ok((url, Zeroizing::new(token)))
