@@ -462,7 +462,7 @@ impl Nginx {
              http {{\n  access_log off;\n  client_body_temp_path {r}/body;\n  proxy_temp_path {r}/proxy;\n\
                fastcgi_temp_path {r}/fastcgi;\n  uwsgi_temp_path {r}/uwsgi;\n  scgi_temp_path {r}/scgi;\n\
                server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {r}/cert.pem;\n\
-                 ssl_certificate_key {r}/key.pem;\n    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n  }}\n}}\n"
+                 ssl_certificate_key {r}/key.pem;\n    ssl_protocols TLSv1.2 TLSv1.3;\n    location / {{ proxy_pass http://127.0.0.1:{upstream}; }}\n  }}\n}}\n"
         );
         std::fs::write(root.join("nginx.conf"), conf).expect("write nginx.conf");
         let child = Command::new(bin)
