@@ -150,8 +150,14 @@ impl<'w> Scanner<'w> {
                 at = bracket + 1;
                 continue;
             };
-            let end = memchr::memchr(b'\n', &bytes[bracket..]).map_or(bytes.len(), |e| bracket + e);
-            let table = header_profile(&text[bracket..end])?;
+            let (table, end) = match plain_header(&text[bracket..]) {
+                Some((name, len)) => (name, bracket + len),
+                None => {
+                    let end = memchr::memchr(b'\n', &bytes[bracket..])
+                        .map_or(bytes.len(), |e| bracket + e);
+                    (header_profile(&text[bracket..end])?, end)
+                }
+            };
             if self.ours {
                 self.tables.push_str(&text[keep..line]);
             }
@@ -242,6 +248,21 @@ fn line_start(bytes: &[u8], bracket: usize) -> Option<usize> {
         }
     }
     Some(0)
+}
+
+/// The common header, `[profiles.NAME]` with a bare name and nothing after it on its line, at
+/// the start of `rest` (which runs on past the line): the name and the header's length. `None`
+/// for any other form, which [`header_profile`] reads.
+fn plain_header(rest: &str) -> Option<(&str, usize)> {
+    let after = rest.strip_prefix("[profiles.")?;
+    let name = bare_len(after);
+    let tail = &after.as_bytes()[name..];
+    let len = "[profiles.".len() + name + 1;
+    match tail {
+        [b']', b'\n', ..] | [b']'] if name > 0 => Some((&after[..name], len)),
+        [b']', b'\r', b'\n', ..] if name > 0 => Some((&after[..name], len + 1)),
+        _ => None,
+    }
 }
 
 /// The profile a table header belongs to: `[profiles.NAME]` or `[profiles.NAME.SUB…]`, keys
