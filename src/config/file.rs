@@ -60,7 +60,7 @@ pub fn read(path: &Path) -> Result<Option<String>> {
 /// neither read nor checked.
 pub fn read_lines(path: &Path, mut each: impl FnMut(&str) -> bool) -> Result<Option<bool>> {
     use std::io::Read;
-    const PIECE: usize = 64 * 1024;
+    const PIECE: usize = 16 * 1024;
     let Some(opened) = open(path)? else {
         return Ok(None);
     };
