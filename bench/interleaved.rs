@@ -112,6 +112,17 @@ fn main() {
     // nginx with the same PKI, in front of the plain token server.
     let nginx = nginx.map(|bin| Nginx::start(&bin, &dir, &pki, port));
     if let Some(n) = &nginx {
+        // A failed command panics, and the release profile aborts without running `Drop`:
+        // stop nginx from the panic hook too, so that it never outlives the bench.
+        let pid = n.child.id() as libc::pid_t;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // SAFETY: a plain kill(2) of the nginx this process started.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            previous(info);
+        }));
+    }
+    if let Some(n) = &nginx {
         let mut text = std::fs::read_to_string(&config).expect("read config");
         text.push_str(&profile(
             "nginx",
