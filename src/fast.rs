@@ -118,8 +118,7 @@ fn digits(s: &str) -> Option<u64> {
 pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     let plain = parse(args)?;
     let path = config::resolve_path(plain.config.as_deref()).ok()?;
-    let cfg = config::load(&path).ok()?;
-    let profile = cfg.select(plain.profile.as_deref()).ok()?;
+    let profile = &config::hit_profile(&path, plain.profile.as_deref())?;
     // A curl output with headers that carry a secret (&Open's API key) reads it: not here.
     let needs_secret = plain.output == Format::Curl && !profile.provider.header_fields().is_empty();
     if !profile.cache || needs_secret {

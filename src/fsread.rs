@@ -117,6 +117,12 @@ pub fn open(path: &Path, rules: Rules) -> Result<Opened, Refusal> {
 }
 
 impl Opened {
+    /// The open file, for a caller that reads it in pieces (and keeps to the limit itself:
+    /// the config's reader for a cache hit, which never holds a large file whole).
+    pub fn into_file(self) -> File {
+        self.file
+    }
+
     /// The whole file, at most the limit (a file that grew since it was checked is refused).
     pub fn read(self) -> Result<Zeroizing<Vec<u8>>, Refusal> {
         let mut buf = Zeroizing::new(Vec::with_capacity(self.meta.len() as usize));

@@ -110,16 +110,21 @@ impl Locations {
     pub fn load(&self) -> Loaded {
         let mut certs = Vec::new();
         let mut errors = 0;
-        let mut add = |file: Option<&Path>, dir: Option<&Path>| {
-            let r = rustls_native_certs::load_certs_from_paths(file, dir);
-            certs.extend(r.certs);
-            errors += r.errors.len();
-        };
         if let Some(file) = &self.file {
-            add(Some(file), None);
+            // The bundle is read here, not by rustls-native-certs: see [`pem_certificates`].
+            match std::fs::read(file) {
+                Ok(pem) => {
+                    let (found, bad) = pem_certificates(&pem);
+                    certs.extend(found);
+                    errors += bad;
+                }
+                Err(_) => errors += 1,
+            }
         }
         for dir in &self.dirs {
-            add(None, Some(dir));
+            let r = rustls_native_certs::load_certs_from_paths(None, Some(dir));
+            certs.extend(r.certs);
+            errors += r.errors.len();
         }
         certs.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
         certs.dedup();
@@ -136,6 +141,39 @@ impl Locations {
             parts.join(", ")
         }
     }
+}
+
+/// Every `CERTIFICATE` section of a PEM bundle, decoded, and how many could not be. Roots are
+/// public, so they are decoded with the ordinary base64 decoder: the constant-time one that
+/// rustls' PEM reader uses (right for private keys) made decoding the ~150 roots of a distro
+/// bundle the largest part of tokfetch's own work in a cold TLS fetch (README "Performance").
+/// Anything outside the sections (comments, `# name` lines, other PEM types) is skipped.
+pub fn pem_certificates(pem: &[u8]) -> (Vec<CertificateDer<'static>>, usize) {
+    use base64::Engine;
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let (mut certs, mut errors) = (Vec::new(), 0);
+    let mut body = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = memchr::memmem::find(rest, BEGIN) {
+        rest = &rest[start + BEGIN.len()..];
+        let Some(end) = memchr::memmem::find(rest, END) else {
+            errors += 1;
+            break;
+        };
+        body.clear();
+        body.extend(
+            rest[..end]
+                .iter()
+                .filter(|b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t')),
+        );
+        match base64::engine::general_purpose::STANDARD.decode(&body) {
+            Ok(der) if !der.is_empty() => certs.push(CertificateDer::from(der)),
+            _ => errors += 1,
+        }
+        rest = &rest[end + END.len()..];
+    }
+    (certs, errors)
 }
 
 /// Certificates read, and how many files or sections could not be used.
@@ -356,6 +394,34 @@ mod tests {
             loc(bundle.to_str(), &[dir.to_str().unwrap_or_default()]).describe(),
             format!("{}, {}/", bundle.display(), dir.display())
         );
+    }
+
+    #[test]
+    fn pem_sections_decode_as_rustls_decodes_them() {
+        use rustls::pki_types::pem::PemObject;
+        let (a_pem, a_der) = ca("root A");
+        let (b_pem, b_der) = ca("root B");
+        let crlf = b_pem.replace('\n', "\r\n");
+        let bundle = format!(
+            "# Mozilla roots\n{a_pem}\n-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n{crlf}"
+        );
+        let (certs, errors) = pem_certificates(bundle.as_bytes());
+        let got: Vec<Vec<u8>> = certs.iter().map(|c| c.to_vec()).collect();
+        assert_eq!(got, vec![a_der.clone(), b_der]);
+        assert_eq!(errors, 0);
+        let rustls: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(bundle.as_bytes())
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<_, _>>()
+            .unwrap_or_default();
+        assert_eq!(got, rustls);
+        // A damaged section is counted and skipped; an unterminated one too.
+        let damaged = format!(
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n{a_pem}-----BEGIN CERTIFICATE-----\nMII"
+        );
+        let (certs, errors) = pem_certificates(damaged.as_bytes());
+        assert_eq!(certs.len(), 1);
+        assert_eq!(certs[0].as_ref(), &a_der[..]);
+        assert_eq!(errors, 2);
     }
 
     #[test]

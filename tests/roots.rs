@@ -173,3 +173,17 @@ fn ca_file_adds_to_the_system_roots_rather_than_replacing_them() {
     }
     assert_eq!((one.count(), two.count(), three.count()), (1, 1, 0));
 }
+
+#[test]
+fn a_server_that_speaks_only_tls_1_2_is_reached() {
+    // nginx 1.22 (Debian 12's) offers TLS 1.2 alone unless told otherwise; curl reaches it, so
+    // must tokfetch.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ca = tmp.path().join("ca.pem");
+    let pki = tls::pki_tls12(&["127.0.0.1"]);
+    std::fs::write(&ca, &pki.ca_pem).expect("write CA");
+    let server = tls::https_server(pki.config, move |_| token("over-tls-1.2"));
+    let env = env_for(&server, &format!("ca_file = \"{}\"\n", ca.display()));
+    assert_eq!(env.run(&["get", "p"]).ok(), "over-tls-1.2\n");
+    assert_eq!(server.count(), 1);
+}

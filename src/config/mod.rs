@@ -6,13 +6,14 @@ mod edit;
 mod file;
 mod keys;
 mod parse;
+mod scan;
 mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use edit::{NewProfile, add_profile, remove_profile};
-pub use file::{load, read, resolve_path};
+pub use file::{load, read, read_lines, resolve_path};
 pub use keys::COMMON_KEYS;
 pub use parse::parse;
 
@@ -113,6 +114,23 @@ pub fn valid_env_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     matches!(bytes.next(), Some(b) if b.is_ascii_alphabetic() || b == b'_')
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The profile a cached `get` uses (the argument, else `$TOKFETCH_PROFILE`, else
+/// `default_profile`), from the file read through the safe reader ([`read_lines`]: the checks
+/// of [`read`], in pieces of whole lines): parsed from the profile's own tables alone where the scan proves they are all the file says about it (so a
+/// hit costs the same with 5,000 profiles as with one), else from the whole file. `None` on any
+/// problem: the caller takes the normal path, which reports it.
+pub fn hit_profile(path: &Path, arg: Option<&str>) -> Option<Profile> {
+    let env = std::env::var("TOKFETCH_PROFILE").ok();
+    let wanted = arg.or(env.as_deref().filter(|v| !v.is_empty()));
+    let mut scanner = scan::Scanner::new(wanted);
+    let scanned = read_lines(path, |lines| scanner.lines(lines)).ok()??;
+    if scanned && let Some(p) = scanner.profile(path) {
+        return Some(p);
+    }
+    let text = read(path).ok()??;
+    parse(path, &text).ok()?.select(arg).ok().cloned()
 }
 
 /// Where a profile name came from, for messages.

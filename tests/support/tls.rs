@@ -68,6 +68,27 @@ pub fn pki(names: &[&str]) -> TestPki {
     }
 }
 
+/// Like [`pki`], with a server that speaks TLS 1.2 only, as nginx before 1.23.4 does unless
+/// told otherwise, and many identity providers still do.
+pub fn pki_tls12(names: &[&str]) -> TestPki {
+    let Authority {
+        ca_cert,
+        issuer: _,
+        leaf_cert,
+        leaf_key,
+    } = authority(names);
+    let chain: Vec<CertificateDer<'static>> = vec![leaf_cert.der().clone()];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let config = ServerConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server config");
+    TestPki {
+        ca_pem: ca_cert.pem(),
+        config: Arc::new(config),
+    }
+}
+
 impl Closable for StreamOwned<ServerConnection, TcpStream> {
     fn close(&mut self) {
         self.conn.send_close_notify();
