@@ -7,11 +7,19 @@ use crate::error::{Failure, Result};
 use crate::http::{self, Reply};
 use crate::oauth::{self, TokenResponse, Unusable};
 use crate::redact;
+use crate::request::TokenRequest;
 
-/// Turn a final reply to a `grant` request into a token, or the error README "Network
-/// behaviour" and "Exit codes" prescribe.
-pub fn interpret(profile: &Profile, reply: &Reply, grant: &str) -> Result<TokenResponse> {
+/// Turn a final reply to `req` (sent at `now`, Unix seconds) into a token, or the error README
+/// "Network behaviour" and "Exit codes" prescribe.
+pub fn interpret(
+    profile: &Profile,
+    reply: &Reply,
+    req: &TokenRequest,
+    now: u64,
+) -> Result<TokenResponse> {
+    let grant = req.grant;
     match reply.status {
+        200 if req.id_token => id_token(profile, reply, now),
         200 => success(profile, reply),
         300..=399 => Err(redirected(profile, reply)),
         400..=499 => Err(rejected(profile, reply, grant)),
@@ -54,6 +62,58 @@ fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
             format!("unusable token response from {host}: {why}")
         };
         Failure::unusable(msg)
+    })
+}
+
+/// A 200 to a request for an ID token (a Google service account's `target_audience`): the
+/// reply's `id_token` is the token, cached until its `exp` (README "Google service
+/// accounts"). None of the body is shown.
+fn id_token(profile: &Profile, reply: &Reply, now: u64) -> Result<TokenResponse> {
+    if reply.body_too_large {
+        return Err(http::too_large(http::Purpose::Token));
+    }
+    let host = &profile.endpoint().host;
+    let unusable =
+        |why: &str| Failure::unusable(format!("unusable ID token response from {host}: {why}"));
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&reply.body) else {
+        return Err(unusable(&format!(
+            "HTTP 200 but not a JSON object{} ({} bytes, not shown: a success body may hold a token)",
+            content_type(reply),
+            reply.body.len()
+        )));
+    };
+    let token = match map.get("id_token") {
+        Some(serde_json::Value::String(t)) if !t.is_empty() => zeroize::Zeroizing::new(t.clone()),
+        _ => {
+            return Err(unusable(
+                "the response has no id_token (or it is empty or not a string)",
+            ));
+        }
+    };
+    redact::register(&token);
+    if !oauth::is_b64token(&token) {
+        return Err(unusable(
+            "the id_token contains characters not allowed in a bearer token (RFC 6750 b64token); refusing to print it",
+        ));
+    }
+    let exp = crate::jwt::decode(&token)
+        .and_then(|jwt| jwt.claims.get("exp").and_then(serde_json::Value::as_u64));
+    let expires_in = match exp {
+        Some(exp) if exp > now => Some((exp - now).min(oauth::MAX_EXPIRES_IN)),
+        Some(_) => {
+            return Err(unusable(
+                "the id_token has already expired (its exp is not in the future)",
+            ));
+        }
+        // An ID token is a JWT with an exp (OpenID Connect Core §2); without one its lifetime
+        // is unknown: printed, not cached.
+        None => None,
+    };
+    Ok(TokenResponse {
+        access_token: token,
+        expires_in,
+        scope: None,
+        refresh_token: None,
     })
 }
 
