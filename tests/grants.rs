@@ -582,7 +582,9 @@ fn google_access_token_from_a_key_file() {
     let profiles = env.run(&["profiles"]);
     assert!(profiles.ok().contains("google"), "{profiles}");
     let inspect = env.run(&["inspect", "g"]);
-    assert!(inspect.ok().contains("credentials"), "{inspect}");
+    assert!(inspect.ok().contains(google::CLIENT_EMAIL), "{inspect}");
+    assert!(inspect.stdout.contains(google::KEY_ID), "{inspect}");
+    assert!(!inspect.stdout.contains("client_id"), "{inspect}");
 }
 
 #[test]

@@ -234,7 +234,8 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
             let presence = credentials::presence(profile, field);
             missing |= !presence.found();
             let line = presence.describe(profile, field);
-            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
+            let label = format!("{}:", field.name());
+            out.push_str(&format!("  {label:<15} {line}\n"));
         }
         for m in credentials::material(profile) {
             let line = match &m.problem {
@@ -244,7 +245,8 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
                 }
                 None => m.source.clone(),
             };
-            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", m.name)));
+            let label = format!("{}:", m.name);
+            out.push_str(&format!("  {label:<15} {line}\n"));
         }
     }
     if name.is_none() {
