@@ -639,6 +639,20 @@ fn google_key_json_from_the_environment() {
     let status = env.run(&["secret", "status", "h"]);
     assert!(status.ok().contains("GOOGLE_KEY"), "{status}");
     env.assert_cache_holds_no_secret();
+    // `secret set` checks a JSON key before storing it, quoting none of it.
+    let bad = format!("{{\"type\": \"service_account\", \"private_key\": \"{CLIENT_SECRET}\"}}");
+    env.run_with_stdin(
+        &["secret", "set", "g", "--field", "credentials_json"],
+        Some(bad.as_bytes()),
+    )
+    .fails(
+        2,
+        &[
+            "not hold a usable service account key",
+            "no `client_email`",
+            "nothing was stored",
+        ],
+    );
     // exec withholds the key from the child.
     let out = env.run(&[
         "exec",

@@ -125,13 +125,19 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
 /// A private key is a PEM document: only from stdin, and it must parse.
 fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     let stdin = std::io::stdin();
+    let json = field == Field::CredentialsJson;
     if field.multiline() && stdin.is_terminal() {
+        let (what, file) = if json {
+            ("JSON", "sa.json")
+        } else {
+            ("PEM", "key.pem")
+        };
         return Err(Failure::usage(format!(
-            "a {} is a PEM document: pipe it in rather than typing it",
+            "a {} is a {what} document: pipe it in rather than typing it",
             field.name()
         ))
         .hint(format!(
-            "tokfetch secret set {}{} < key.pem",
+            "tokfetch secret set {}{} < {file}",
             profile.name,
             field.flag()
         )));
@@ -174,7 +180,19 @@ fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     if value.is_empty() {
         return Err(Failure::usage("empty secret; nothing was stored"));
     }
-    if field.multiline() {
+    if json {
+        // Refused without a word of what was given: it holds a key.
+        let key = crate::provider::parse_service_account(value.as_bytes()).map_err(|why| {
+            Failure::usage(format!(
+                "stdin does not hold a usable service account key: {why}; nothing was stored"
+            ))
+        })?;
+        crate::jws::private_key_der(key.private_key.as_bytes()).map_err(|e| {
+            Failure::usage(format!(
+                "the private_key of the service account key on stdin cannot be used: {e}; nothing was stored"
+            ))
+        })?;
+    } else if field.multiline() {
         // Refused without a word of what was given: it may be most of a key.
         crate::jws::private_key_der(value.as_bytes()).map_err(|e| {
             Failure::usage(format!(
