@@ -150,9 +150,12 @@ fn rejected(profile: &Profile, reply: &Reply, grant: &str) -> Failure {
     let mut f = Failure::rejected(describe(reply));
     match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
         Some("unauthorized_client") => {
+            let client = match profile.settings.client_id.as_str() {
+                "" => "this client".to_string(),
+                id => format!("client `{id}`"),
+            };
             f = f.hint(format!(
-                "the identity provider does not allow client `{}` the {grant} grant: enable that grant for the client there",
-                profile.settings.client_id
+                "the identity provider does not allow {client} the {grant} grant: enable that grant for the client there"
             ));
         }
         Some("invalid_scope") => {
@@ -260,6 +263,66 @@ mod tests {
             describe(&r),
             "HTTP 502 (text/html): <html>\\r\\n<h1>502 Bad Gateway</h1>"
         );
+    }
+
+    #[test]
+    fn an_id_token_lives_until_its_exp() {
+        use crate::config::parse;
+        let cfg = parse(
+            std::path::Path::new("/t/config.toml"),
+            "[profiles.g]\nprovider = \"google\"\ntarget_audience = \"https://a\"\n",
+        )
+        .expect("config");
+        let profile = cfg.profiles.into_values().next().expect("profile");
+        let req = TokenRequest {
+            headers: Vec::new(),
+            body: Zeroizing::new(Vec::new()),
+            grant: "jwt_bearer",
+            sensitive: Vec::new(),
+            id_token: true,
+        };
+        let b64 = |v: &str| crate::jws::b64url(v.as_bytes());
+        let token = |claims: &str| format!("{}.{}.c2ln", b64(r#"{"alg":"RS256"}"#), b64(claims));
+        let body = |t: &str| format!(r#"{{"id_token":"{t}"}}"#);
+        let now = 1_700_000_000;
+        let ok = interpret(
+            &profile,
+            &reply(
+                200,
+                "application/json",
+                body(&token(r#"{"exp":1700001000}"#)).as_bytes(),
+            ),
+            &req,
+            now,
+        )
+        .expect("id token");
+        assert_eq!(ok.expires_in, Some(1000));
+        assert!(ok.access_token.starts_with("eyJ"));
+        let no_exp = interpret(
+            &profile,
+            &reply(200, "application/json", body(&token("{}")).as_bytes()),
+            &req,
+            now,
+        )
+        .expect("id token");
+        assert_eq!(no_exp.expires_in, None);
+        for (b, why) in [
+            (body(&token(r#"{"exp":1699999999}"#)), "already expired"),
+            (r#"{"access_token":"x"}"#.to_string(), "no id_token"),
+            (body("a b"), "not allowed in a bearer token"),
+            ("nope".to_string(), "not a JSON object"),
+        ] {
+            let e = interpret(
+                &profile,
+                &reply(200, "application/json", b.as_bytes()),
+                &req,
+                now,
+            )
+            .err()
+            .expect("refused");
+            assert!(e.message.contains(why), "{}", e.message);
+            assert!(e.message.contains("ID token response"), "{}", e.message);
+        }
     }
 
     #[test]
