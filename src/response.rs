@@ -312,14 +312,14 @@ mod tests {
             (body("a b"), "not allowed in a bearer token"),
             ("nope".to_string(), "not a JSON object"),
         ] {
-            let e = interpret(
+            let Err(e) = interpret(
                 &profile,
                 &reply(200, "application/json", b.as_bytes()),
                 &req,
                 now,
-            )
-            .err()
-            .expect("refused");
+            ) else {
+                panic!("accepted: {b}");
+            };
             assert!(e.message.contains(why), "{}", e.message);
             assert!(e.message.contains("ID token response"), "{}", e.message);
         }
