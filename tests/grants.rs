@@ -639,6 +639,9 @@ fn google_key_json_from_the_environment() {
     let status = env.run(&["secret", "status", "h"]);
     assert!(status.ok().contains("GOOGLE_KEY"), "{status}");
     env.assert_cache_holds_no_secret();
+    // `secret set` without --field says which field a google profile has.
+    env.run_with_stdin(&["secret", "set", "g"], Some(b"x"))
+        .fails(2, &["has no client_secret", "--field credentials_json"]);
     // `secret set` checks a JSON key before storing it, quoting none of it.
     let bad = format!("{{\"type\": \"service_account\", \"private_key\": \"{CLIENT_SECRET}\"}}");
     env.run_with_stdin(

@@ -68,13 +68,19 @@ fn profile_with<'c>(
         } else {
             "a"
         };
-        return Err(Failure::usage(format!(
+        let mut f = Failure::usage(format!(
             "profile `{name}` (provider {}) has no {}; only {} profiles use {article} {}",
             profile.provider.name(),
             field.name(),
             users.join(", "),
             field.name()
-        )));
+        ));
+        // `--field` left at its default (client_secret) for a provider without one: say which
+        // field it has (a Google profile's JSON key).
+        if let [only] = provider.fields() {
+            f = f.hint(format!("its secret is the {0}: --field {0}", only.name()));
+        }
+        return Err(f);
     }
     Ok(profile)
 }
