@@ -663,7 +663,7 @@ fn google_key_json_from_the_environment() {
         "--",
         "sh",
         "-c",
-        "env | grep -c CREDENTIALS_JSON || true",
+        "env | grep -c -e CREDENTIALS_JSON -e GOOGLE_KEY || true",
     ]);
     assert_eq!(out.ok(), "0\n");
 }
