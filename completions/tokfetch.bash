@@ -830,14 +830,14 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__profile__subcmd__add)
-            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --default --no-secret --config --verbose --quiet --help"
+            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --assertion-issuer --assertion-subject --credentials-file --subject --target-audience --default --no-secret --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "onepassword andopen configapi oauth2" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "onepassword andopen configapi oauth2 google" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -873,7 +873,7 @@ _tokfetch() {
                     return 0
                     ;;
                 --grant)
-                    COMPREPLY=($(compgen -W "client_credentials token_exchange" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_credentials token_exchange jwt_bearer" -- "${cur}"))
                     return 0
                     ;;
                 --issuer)
@@ -923,6 +923,37 @@ _tokfetch() {
                     return 0
                     ;;
                 --assertion-audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --credentials-file)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1099,7 +1130,7 @@ _tokfetch() {
             fi
             case "${prev}" in
                 --field)
-                    COMPREPLY=($(compgen -W "client_secret api_key private_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_secret api_key private_key credentials_json" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1202,7 +1233,7 @@ _tokfetch() {
             fi
             case "${prev}" in
                 --field)
-                    COMPREPLY=($(compgen -W "client_secret api_key private_key" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_secret api_key private_key credentials_json" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1271,7 +1302,7 @@ _tokfetch_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}"
     [[ "$cur" == -* ]] && return 0
     case "${COMP_WORDS[COMP_CWORD-1]}" in
-        --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience) return 0 ;;
+        --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--credentials-file|--subject|--target-audience) return 0 ;;
     esac
     local i w sub="" nested="" positional=0 cfg=()
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -1280,7 +1311,7 @@ _tokfetch_with_profiles() {
             --) return 0 ;;
             --config) cfg=(--config "${COMP_WORDS[i+1]}"); (( i++ )); continue ;;
             --config=*) cfg=(--config "${w#--config=}"); continue ;;
-            --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience) (( i++ )); continue ;;
+            --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--credentials-file|--subject|--target-audience) (( i++ )); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$sub" ]]; then sub="$w"; continue; fi

@@ -80,16 +80,18 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and not __fish_seen_subcommand_from set delete status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l field -d 'Which secret' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l field -d 'Which secret' -r -f -a "client_secret\t'The OAuth client secret (onepassword, andopen, configapi, oauth2)'
 api_key\t'The API key sent with every call (andopen)'
-private_key\t'A PEM private key for private_key_jwt or tls_client_auth, read from stdin (oauth2)'"
+private_key\t'A PEM private key for private_key_jwt, tls_client_auth or jwt_bearer, read from stdin (oauth2)'
+credentials_json\t'A Google service account\'s JSON key (provider google), read from stdin (google)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l field -d 'Which secret [default: all of the profile\'s]' -r -f -a "client_secret\t'The OAuth client secret (every provider)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l field -d 'Which secret [default: all of the profile\'s]' -r -f -a "client_secret\t'The OAuth client secret (onepassword, andopen, configapi, oauth2)'
 api_key\t'The API key sent with every call (andopen)'
-private_key\t'A PEM private key for private_key_jwt or tls_client_auth, read from stdin (oauth2)'"
+private_key\t'A PEM private key for private_key_jwt, tls_client_auth or jwt_bearer, read from stdin (oauth2)'
+credentials_json\t'A Google service account\'s JSON key (provider google), read from stdin (google)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
@@ -118,18 +120,19 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and not __fis
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l provider -d 'Which provider the profile talks to' -r -f -a "onepassword\t'1Password Users API'
 andopen\t'&Open API'
 configapi\t'configapi v2'
-oauth2\t'Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)'"
+oauth2\t'Any RFC 6749 server (Okta, Auth0, Keycloak, Entra ID, …)'
+google\t'Google service accounts (JSON key; access or ID tokens)'"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l client-id -d 'The OAuth client id [prompted for on a terminal when missing]' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l token-url -d 'The token endpoint; overrides the computed one (required where the provider has none)' -r -f
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l region -d 'onepassword: the account\'s region: com, ca or eu' -r -f -a "com\t''
 ca\t''
 eu\t''"
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l scope -d 'onepassword: only "openid", sent only when set; configapi: the scope (tenant or host), by default the host; oauth2: sent as a form field when set' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l scope -d 'onepassword: only "openid", sent only when set; configapi: the scope (tenant or host), by default the host; oauth2: sent as a form field when set; google: the OAuth scopes asked for, space separated (required unless target_audience is set)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l environment -d 'andopen: production or staging' -r -f -a "production\t''
 staging\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference sent in the body (required)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange only)' -r -f -a "basic\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)' -r -f -a "basic\t''
 basic-unencoded\t''
 post\t''
 client_secret_jwt\t''
@@ -137,18 +140,24 @@ private_key_jwt\t''
 tls_client_auth\t''
 federated\t''
 none\t''"
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l grant -d 'oauth2: client_credentials, or token_exchange (RFC 8693: trade assertion_source\'s token for one of this server\'s)' -r -f -a "client_credentials\t''
-token_exchange\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l grant -d 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source\'s token for one of this server\'s) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source\'s token, as the grant)' -r -f -a "client_credentials\t''
+token_exchange\t''
+jwt_bearer\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l issuer -d 'oauth2: the issuer URL; its discovery document (OpenID Connect, else RFC 8414) gives the token endpoint, instead of token_url' -r -f
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l private-key-file -d 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt or tls_client_auth; must not be readable by others' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l private-key-file -d 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt, tls_client_auth or the jwt_bearer grant; must not be readable by others' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l key-id -d 'oauth2: the `kid` header of signed assertions: the key\'s id as registered with the server' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l signing-alg -d 'oauth2: RS256 or PS256 (RSA keys), ES256 (P-256), EdDSA (Ed25519); default: from the key' -r -f -a "RS256\t''
 PS256\t''
 ES256\t''
 EdDSA\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l client-cert-file -d 'oauth2: PEM certificate chain, leaf first: the TLS client certificate (tls_client_auth), or the x5t thumbprints of private_key_jwt assertions' -r -F
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-source -d 'oauth2: where federated and token_exchange get their identity token: github-actions, env:VAR or file:PATH' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-source -d 'oauth2: where federated, token_exchange (and jwt_bearer, instead of signing) get their identity token: github-actions, env:VAR or file:PATH' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-audience -d 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-issuer -d 'oauth2: jwt_bearer: the `iss` of the signed assertion (default: client_id)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-subject -d 'oauth2: jwt_bearer: the `sub` of the signed assertion, the user or account the token is for (default: the issuer)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l credentials-file -d 'google: the service account\'s JSON key file, as Google Cloud hands it out (else the secret field credentials_json); must not be readable by others' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l subject -d 'google: domain-wide delegation: the user the service account acts as (the assertion\'s sub)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l target-audience -d 'google: ask for an ID token for this audience (Cloud Run, IAP: the service\'s URL) instead of an access token' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l default -d 'Also make it the default_profile'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l no-secret -d 'Do not offer to store the secret now'

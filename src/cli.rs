@@ -188,10 +188,11 @@ pub struct GitCredentialArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldArg(pub Field);
 
-const FIELD_ARGS: [FieldArg; 3] = [
+const FIELD_ARGS: [FieldArg; 4] = [
     FieldArg(Field::ALL[0]),
     FieldArg(Field::ALL[1]),
     FieldArg(Field::ALL[2]),
+    FieldArg(Field::ALL[3]),
 ];
 
 impl ValueEnum for FieldArg {

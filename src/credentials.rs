@@ -84,6 +84,8 @@ pub fn resolve(profile: &Profile, field: Field) -> Result<(Secret, Source)> {
             redact::register_basic(&profile.settings.client_id, found.0.expose())
         }
         Field::PrivateKey => redact::register_pem(found.0.expose()),
+        // The JSON itself; the PEM inside is registered when the key is parsed (gather).
+        Field::CredentialsJson => redact::register(found.0.expose()),
         Field::ApiKey => redact::register(found.0.expose()),
     }
     Ok(found)
@@ -200,7 +202,7 @@ pub fn presence(profile: &Profile, field: Field) -> Presence {
 /// its identity token comes from (README "Client authentication without shared secrets").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Material {
-    /// `private_key`, `client_cert` or `assertion`.
+    /// `private_key`, `client_cert`, `assertion` or `credentials` (a Google JSON key file).
     pub name: &'static str,
     /// `file /path`, `env $VAR`, `GitHub Actions ID token (audience …)`.
     pub source: String,
@@ -243,7 +245,11 @@ pub fn material(profile: &Profile) -> Vec<Material> {
                 },
                 source: source.describe(),
             }),
-            Input::SigningKey { .. } | Input::Discovery(_) => {}
+            Input::ServiceAccount {
+                from: KeyFrom::File(path),
+                ..
+            } => out.push(file("credentials", &path, true)),
+            Input::SigningKey { .. } | Input::ServiceAccount { .. } | Input::Discovery(_) => {}
         }
     }
     out

@@ -23,7 +23,7 @@ use crate::http::{Client, ClientIdentity, Purpose, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
 use crate::log::vlog;
 use crate::perms::{self, Exposure, Rule};
-use crate::provider::{Discovery, Grant, Input, KeyFrom, Metadata, TokenSource};
+use crate::provider::{Discovery, Grant, Input, KeyFrom, Metadata, ServiceAccount, TokenSource};
 use crate::request::Header;
 use crate::secret::Secret;
 use crate::{redact, response, time};
@@ -38,6 +38,9 @@ pub struct Gathered {
     pub thumbprints: Option<(String, String)>,
     pub client_identity: Option<ClientIdentity>,
     pub identity_token: Option<Secret>,
+    pub service_account: Option<ServiceAccount>,
+    /// The token endpoint a service account's key names (its `token_uri`).
+    pub token_uri: Option<Endpoint>,
     /// The token endpoint, when discovery found it.
     pub endpoint: Option<Endpoint>,
     /// That endpoint came from a cached discovery document (a failure it could explain is
@@ -86,6 +89,29 @@ pub fn gather(
             }
             Input::IdentityToken(source) => {
                 g.identity_token = Some(identity_token(profile, &source, deadline)?);
+            }
+            Input::ServiceAccount { from, token_uri } => {
+                let (account, source) = service_account(&from, credentials)?;
+                if token_uri {
+                    let target = endpoint::may_carry(
+                        &account.token_uri,
+                        Credential::ClientAssertion,
+                        profile.allow_insecure_http,
+                    )
+                    .map_err(|why| {
+                        Failure::credentials(format!(
+                            "the token_uri of the key in {source} cannot be used: {why}"
+                        ))
+                        .hint("set token_url in the profile to override it")
+                    })?;
+                    g.token_uri = Some(target);
+                }
+                vlog!(
+                    "service account {} (key {}) from {source}",
+                    account.client_email,
+                    account.private_key_id
+                );
+                g.service_account = Some(account);
             }
             Input::Discovery(d) => {
                 let (endpoint, cached) = discover(profile, &d, deadline, mode)?;
@@ -157,6 +183,56 @@ fn private_key(from: &KeyFrom, credentials: &mut Credentials) -> Result<(KeyDer,
     };
     let der = jws::private_key_der(pem.as_bytes()).map_err(|e| unusable_key(&source, &e.0))?;
     Ok((der, source))
+}
+
+/// A Google service account's JSON key, from its file (private to its owner, as a key file) or
+/// the secret field; errors name the source, never the content.
+fn service_account(
+    from: &KeyFrom,
+    credentials: &mut Credentials,
+) -> Result<(ServiceAccount, String)> {
+    let (json, source) = match from {
+        KeyFrom::File(path) => {
+            let bytes = read_file(path, "credentials_file", true)?;
+            (bytes, format!("credentials_file {}", path.display()))
+        }
+        KeyFrom::Field(field) => {
+            let json = credentials.get(*field)?.expose().as_bytes().to_vec();
+            let source = credentials
+                .source(*field)
+                .map_or_else(String::new, |s| format!(" ({s})"));
+            (Zeroizing::new(json), format!("{}{source}", field.name()))
+        }
+    };
+    // The whole JSON is a secret as it is, and the PEM inside it as PEM.
+    redact::register(&String::from_utf8_lossy(&json));
+    let parsed = crate::provider::parse_service_account(&json).map_err(|why| {
+        Failure::credentials(format!(
+            "the service account key in {source} cannot be used: {why}"
+        ))
+    })?;
+    redact::register_pem(&parsed.private_key);
+    let der = jws::private_key_der(parsed.private_key.as_bytes())
+        .map_err(|e| unusable_key(&source, &e.0))?;
+    let key = SigningKey::from_der(&der).map_err(|e| unusable_key(&source, &e.0))?;
+    if !key.fits(Alg::RS256) {
+        return Err(unusable_key(
+            &source,
+            &format!(
+                "it is a {} key; Google service account keys are RSA (RS256)",
+                key.kind()
+            ),
+        ));
+    }
+    Ok((
+        ServiceAccount {
+            client_email: parsed.client_email.clone(),
+            private_key_id: parsed.private_key_id.clone(),
+            token_uri: parsed.token_uri.clone(),
+            key,
+        },
+        source,
+    ))
 }
 
 /// A file's bytes, through the one safe reader (README "Security model": non-blocking, a

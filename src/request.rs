@@ -25,11 +25,15 @@ impl Header {
 pub struct TokenRequest {
     pub headers: Vec<Header>,
     pub body: Zeroizing<Vec<u8>>,
-    /// `client_credentials`, `refresh_token` or `token_exchange`, for `-v`.
+    /// `client_credentials`, `refresh_token`, `token_exchange` or `jwt_bearer`, for `-v` and
+    /// hints.
     pub grant: &'static str,
     /// Values in the request that are credentials of their own (a signed client assertion):
     /// the flow registers them with the redactor.
     pub sensitive: Vec<Zeroizing<String>>,
+    /// The token to print is the reply's `id_token` (an OpenID Connect ID token, as Google
+    /// answers a service account's `target_audience`), not its `access_token`.
+    pub id_token: bool,
 }
 
 impl TokenRequest {

@@ -7,11 +7,19 @@ use crate::error::{Failure, Result};
 use crate::http::{self, Reply};
 use crate::oauth::{self, TokenResponse, Unusable};
 use crate::redact;
+use crate::request::TokenRequest;
 
-/// Turn a final reply to a `grant` request into a token, or the error README "Network
-/// behaviour" and "Exit codes" prescribe.
-pub fn interpret(profile: &Profile, reply: &Reply, grant: &str) -> Result<TokenResponse> {
+/// Turn a final reply to `req` (sent at `now`, Unix seconds) into a token, or the error README
+/// "Network behaviour" and "Exit codes" prescribe.
+pub fn interpret(
+    profile: &Profile,
+    reply: &Reply,
+    req: &TokenRequest,
+    now: u64,
+) -> Result<TokenResponse> {
+    let grant = req.grant;
     match reply.status {
+        200 if req.id_token => id_token(profile, reply, now),
         200 => success(profile, reply),
         300..=399 => Err(redirected(profile, reply)),
         400..=499 => Err(rejected(profile, reply, grant)),
@@ -57,6 +65,58 @@ fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
     })
 }
 
+/// A 200 to a request for an ID token (a Google service account's `target_audience`): the
+/// reply's `id_token` is the token, cached until its `exp` (README "Google service
+/// accounts"). None of the body is shown.
+fn id_token(profile: &Profile, reply: &Reply, now: u64) -> Result<TokenResponse> {
+    if reply.body_too_large {
+        return Err(http::too_large(http::Purpose::Token));
+    }
+    let host = &profile.endpoint().host;
+    let unusable =
+        |why: &str| Failure::unusable(format!("unusable ID token response from {host}: {why}"));
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&reply.body) else {
+        return Err(unusable(&format!(
+            "HTTP 200 but not a JSON object{} ({} bytes, not shown: a success body may hold a token)",
+            content_type(reply),
+            reply.body.len()
+        )));
+    };
+    let token = match map.get("id_token") {
+        Some(serde_json::Value::String(t)) if !t.is_empty() => zeroize::Zeroizing::new(t.clone()),
+        _ => {
+            return Err(unusable(
+                "the response has no id_token (or it is empty or not a string)",
+            ));
+        }
+    };
+    redact::register(&token);
+    if !oauth::is_b64token(&token) {
+        return Err(unusable(
+            "the id_token contains characters not allowed in a bearer token (RFC 6750 b64token); refusing to print it",
+        ));
+    }
+    let exp = crate::jwt::decode(&token)
+        .and_then(|jwt| jwt.claims.get("exp").and_then(serde_json::Value::as_u64));
+    let expires_in = match exp {
+        Some(exp) if exp > now => Some((exp - now).min(oauth::MAX_EXPIRES_IN)),
+        Some(_) => {
+            return Err(unusable(
+                "the id_token has already expired (its exp is not in the future)",
+            ));
+        }
+        // An ID token is a JWT with an exp (OpenID Connect Core §2); without one its lifetime
+        // is unknown: printed, not cached.
+        None => None,
+    };
+    Ok(TokenResponse {
+        access_token: token,
+        expires_in,
+        scope: None,
+        refresh_token: None,
+    })
+}
+
 /// A redirect, never followed (the credentials would be sent twice). A same-host Location
 /// (Django's trailing-slash 301) is most likely the real endpoint: it is suggested, unless it
 /// holds a secret of the run.
@@ -90,9 +150,12 @@ fn rejected(profile: &Profile, reply: &Reply, grant: &str) -> Failure {
     let mut f = Failure::rejected(describe(reply));
     match oauth::parse_error(&reply.body).map(|e| e.error).as_deref() {
         Some("unauthorized_client") => {
+            let client = match profile.settings.client_id.as_str() {
+                "" => "this client".to_string(),
+                id => format!("client `{id}`"),
+            };
             f = f.hint(format!(
-                "the identity provider does not allow client `{}` the {grant} grant: enable that grant for the client there",
-                profile.settings.client_id
+                "the identity provider does not allow {client} the {grant} grant: enable that grant for the client there"
             ));
         }
         Some("invalid_scope") => {
@@ -200,6 +263,66 @@ mod tests {
             describe(&r),
             "HTTP 502 (text/html): <html>\\r\\n<h1>502 Bad Gateway</h1>"
         );
+    }
+
+    #[test]
+    fn an_id_token_lives_until_its_exp() {
+        use crate::config::parse;
+        let cfg = parse(
+            std::path::Path::new("/t/config.toml"),
+            "[profiles.g]\nprovider = \"google\"\ntarget_audience = \"https://a\"\n",
+        )
+        .expect("config");
+        let profile = cfg.profiles.into_values().next().expect("profile");
+        let req = TokenRequest {
+            headers: Vec::new(),
+            body: Zeroizing::new(Vec::new()),
+            grant: "jwt_bearer",
+            sensitive: Vec::new(),
+            id_token: true,
+        };
+        let b64 = |v: &str| crate::jws::b64url(v.as_bytes());
+        let token = |claims: &str| format!("{}.{}.c2ln", b64(r#"{"alg":"RS256"}"#), b64(claims));
+        let body = |t: &str| format!(r#"{{"id_token":"{t}"}}"#);
+        let now = 1_700_000_000;
+        let ok = interpret(
+            &profile,
+            &reply(
+                200,
+                "application/json",
+                body(&token(r#"{"exp":1700001000}"#)).as_bytes(),
+            ),
+            &req,
+            now,
+        )
+        .expect("id token");
+        assert_eq!(ok.expires_in, Some(1000));
+        assert!(ok.access_token.starts_with("eyJ"));
+        let no_exp = interpret(
+            &profile,
+            &reply(200, "application/json", body(&token("{}")).as_bytes()),
+            &req,
+            now,
+        )
+        .expect("id token");
+        assert_eq!(no_exp.expires_in, None);
+        for (b, why) in [
+            (body(&token(r#"{"exp":1699999999}"#)), "already expired"),
+            (r#"{"access_token":"x"}"#.to_string(), "no id_token"),
+            (body("a b"), "not allowed in a bearer token"),
+            ("nope".to_string(), "not a JSON object"),
+        ] {
+            let Err(e) = interpret(
+                &profile,
+                &reply(200, "application/json", b.as_bytes()),
+                &req,
+                now,
+            ) else {
+                panic!("accepted: {b}");
+            };
+            assert!(e.message.contains(why), "{}", e.message);
+            assert!(e.message.contains("ID token response"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -37,11 +37,18 @@ pub enum Field {
     ApiKey,
     /// A PEM private key for signed client assertions or TLS client authentication.
     PrivateKey,
+    /// A Google service account's JSON key (README "Google service accounts").
+    CredentialsJson,
 }
 
 impl Field {
     /// Every field, in order.
-    pub const ALL: [Field; 3] = [Field::ClientSecret, Field::ApiKey, Field::PrivateKey];
+    pub const ALL: [Field; 4] = [
+        Field::ClientSecret,
+        Field::ApiKey,
+        Field::PrivateKey,
+        Field::CredentialsJson,
+    ];
 
     /// The field's name: the keyring user's suffix, the `--field` value, the config key that
     /// is refused.
@@ -50,6 +57,7 @@ impl Field {
             Field::ClientSecret => "client_secret",
             Field::ApiKey => "api_key",
             Field::PrivateKey => "private_key",
+            Field::CredentialsJson => "credentials_json",
         }
     }
 
@@ -59,7 +67,10 @@ impl Field {
             Field::ClientSecret => "The OAuth client secret",
             Field::ApiKey => "The API key sent with every call",
             Field::PrivateKey => {
-                "A PEM private key for private_key_jwt or tls_client_auth, read from stdin"
+                "A PEM private key for private_key_jwt, tls_client_auth or jwt_bearer, read from stdin"
+            }
+            Field::CredentialsJson => {
+                "A Google service account's JSON key (provider google), read from stdin"
             }
         }
     }
@@ -70,6 +81,7 @@ impl Field {
             Field::ClientSecret => "CLIENT_SECRET",
             Field::ApiKey => "API_KEY",
             Field::PrivateKey => "PRIVATE_KEY",
+            Field::CredentialsJson => "CREDENTIALS_JSON",
         }
     }
 
@@ -79,12 +91,13 @@ impl Field {
             Field::ClientSecret => "client_secret_env",
             Field::ApiKey => "api_key_env",
             Field::PrivateKey => "private_key_env",
+            Field::CredentialsJson => "credentials_json_env",
         }
     }
 
     /// Whether the value may span lines (a PEM document).
     pub fn multiline(self) -> bool {
-        self == Field::PrivateKey
+        matches!(self, Field::PrivateKey | Field::CredentialsJson)
     }
 
     /// ` --field api_key` where the field is not the default one, for commands in messages.
@@ -93,13 +106,20 @@ impl Field {
             Field::ClientSecret => "",
             Field::ApiKey => " --field api_key",
             Field::PrivateKey => " --field private_key",
+            Field::CredentialsJson => " --field credentials_json",
         }
     }
 }
 
 /// The `<FIELD>` part of every `TOKFETCH_<PROFILE>_<FIELD>` variable that holds a secret,
-/// including `PRIVATE_KEY` (signed client assertions): `exec` withholds them all.
-pub const ENV_SUFFIXES: [&str; 3] = ["CLIENT_SECRET", "API_KEY", "PRIVATE_KEY"];
+/// including `PRIVATE_KEY` (signed client assertions) and `CREDENTIALS_JSON` (Google service
+/// accounts): `exec` withholds them all.
+pub const ENV_SUFFIXES: [&str; 4] = [
+    "CLIENT_SECRET",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIALS_JSON",
+];
 
 /// `TOKFETCH_<PROFILE>_<FIELD>`, the profile upper-cased with anything outside `[A-Z0-9]` as `_`.
 pub fn conventional_env(profile: &str, field: Field) -> String {

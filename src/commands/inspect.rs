@@ -31,6 +31,10 @@ struct View {
     discovered: Option<Discovered>,
     auth_method: String,
     client_id: String,
+    /// A Google service account, as its key file names it: `client_email` and
+    /// `private_key_id` are identities, never the key (README "Google service accounts").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_account: Option<String>,
     scope: Option<String>,
     secrets: Vec<SecretView>,
     cache: CacheView,
@@ -110,10 +114,30 @@ fn view(profile: &Profile, now: u64) -> View {
         discovered: issuer.and_then(|i| discovered(profile, &i, now)),
         auth_method: profile.provider.client_auth(s),
         client_id: s.client_id.clone(),
+        service_account: service_account(profile),
         scope: s.scope.clone(),
         secrets: secrets(profile),
         cache: cached(profile, now),
     }
+}
+
+/// `client_email (key private_key_id)` of a Google profile whose key is a file that can be
+/// read as `get` would read it (a key in the keyring or a variable is not asked for).
+fn service_account(profile: &Profile) -> Option<String> {
+    profile
+        .provider
+        .inputs(&profile.settings, Grant::Primary)
+        .into_iter()
+        .find_map(|i| match i {
+            Input::ServiceAccount {
+                from: crate::provider::KeyFrom::File(path),
+                ..
+            } => Some(path),
+            _ => None,
+        })
+        .and_then(|path| crate::gather::read_file(&path, "credentials_file", true).ok())
+        .and_then(|json| crate::provider::parse_service_account(&json).ok())
+        .map(|k| format!("{} (key {})", k.client_email, k.private_key_id))
 }
 
 /// What the issuer's discovery document, as cached, names as the token endpoint (offline: an
@@ -218,7 +242,11 @@ fn text(v: &View) -> String {
         rows.push(("token url", format!("{}{note}", d.token_endpoint)));
     }
     rows.push(("auth", v.auth_method.clone()));
-    rows.push(("client_id", v.client_id.clone()));
+    if let Some(account) = &v.service_account {
+        rows.push(("account", account.clone()));
+    } else if !v.client_id.is_empty() {
+        rows.push(("client_id", v.client_id.clone()));
+    }
     rows.push(("scope", v.scope.clone().unwrap_or_else(|| "(none)".into())));
     for s in &v.secrets {
         let state = if s.present { "present, from " } else { "" };

@@ -13,7 +13,7 @@ use crate::error::Failure;
 use crate::keystore;
 use crate::output::note;
 use crate::provider::{KeyKind, Values};
-use crate::secret::conventional_env;
+use crate::secret::{Field, conventional_env};
 
 pub fn run(path: &Path, cmd: ProfileCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -58,13 +58,22 @@ fn invalid_new_profile(name: &str, path: &Path, f: &Failure) -> Failure {
 
 fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
     check_name(&a.name)?;
-    let client_id = match a.client_id.clone() {
-        Some(id) => id,
-        None => ask_client_id(&a.name)?,
-    };
-    check_value("client-id", &client_id)?;
     let mut keys = keys_of(&a)?;
-    keys.push(("client_id", client_id));
+    // A Google service account is named by its key, not by a client id.
+    if a.provider.client_id() {
+        let client_id = match a.client_id.clone() {
+            Some(id) => id,
+            None => ask_client_id(&a.name)?,
+        };
+        check_value("client-id", &client_id)?;
+        keys.push(("client_id", client_id));
+    } else if a.client_id.is_some() {
+        return Err(Failure::usage(format!(
+            "--client-id does not apply to provider {}: the key names the service account",
+            a.provider.name()
+        ))
+        .into());
+    }
 
     let before = read_existing(path)?;
     let after = config::add_profile(
@@ -166,6 +175,10 @@ fn offer_secrets(
         let env = conventional_env(&profile.name, field);
         match &keyring {
             // A PEM document is piped in, never typed at a prompt.
+            _ if field == Field::CredentialsJson => note(&format!(
+                "next: store the {}: {set_cmd} < key.json  (or set credentials_file; on CI, set {env} to the JSON)",
+                field.name(),
+            )),
             _ if field.multiline() => note(&format!(
                 "next: store the {}: {set_cmd} < key.pem  (or, on CI, set {env} to the PEM text)",
                 field.name(),

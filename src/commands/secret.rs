@@ -68,13 +68,19 @@ fn profile_with<'c>(
         } else {
             "a"
         };
-        return Err(Failure::usage(format!(
+        let mut f = Failure::usage(format!(
             "profile `{name}` (provider {}) has no {}; only {} profiles use {article} {}",
             profile.provider.name(),
             field.name(),
             users.join(", "),
             field.name()
-        )));
+        ));
+        // `--field` left at its default (client_secret) for a provider without one: say which
+        // field it has (a Google profile's JSON key).
+        if let [only] = provider.fields() {
+            f = f.hint(format!("its secret is the {0}: --field {0}", only.name()));
+        }
+        return Err(f);
     }
     Ok(profile)
 }
@@ -125,13 +131,19 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
 /// A private key is a PEM document: only from stdin, and it must parse.
 fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     let stdin = std::io::stdin();
+    let json = field == Field::CredentialsJson;
     if field.multiline() && stdin.is_terminal() {
+        let (what, file) = if json {
+            ("JSON", "sa.json")
+        } else {
+            ("PEM", "key.pem")
+        };
         return Err(Failure::usage(format!(
-            "a {} is a PEM document: pipe it in rather than typing it",
+            "a {} is a {what} document: pipe it in rather than typing it",
             field.name()
         ))
         .hint(format!(
-            "tokfetch secret set {}{} < key.pem",
+            "tokfetch secret set {}{} < {file}",
             profile.name,
             field.flag()
         )));
@@ -174,7 +186,19 @@ fn read_secret(profile: &Profile, field: Field) -> Result<Secret> {
     if value.is_empty() {
         return Err(Failure::usage("empty secret; nothing was stored"));
     }
-    if field.multiline() {
+    if json {
+        // Refused without a word of what was given: it holds a key.
+        let key = crate::provider::parse_service_account(value.as_bytes()).map_err(|why| {
+            Failure::usage(format!(
+                "stdin does not hold a usable service account key: {why}; nothing was stored"
+            ))
+        })?;
+        crate::jws::private_key_der(key.private_key.as_bytes()).map_err(|e| {
+            Failure::usage(format!(
+                "the private_key of the service account key on stdin cannot be used: {e}; nothing was stored"
+            ))
+        })?;
+    } else if field.multiline() {
         // Refused without a word of what was given: it may be most of a key.
         crate::jws::private_key_der(value.as_bytes()).map_err(|e| {
             Failure::usage(format!(
@@ -234,7 +258,8 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
             let presence = credentials::presence(profile, field);
             missing |= !presence.found();
             let line = presence.describe(profile, field);
-            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", field.name())));
+            let label = format!("{}:", field.name());
+            out.push_str(&format!("  {label:<15} {line}\n"));
         }
         for m in credentials::material(profile) {
             let line = match &m.problem {
@@ -244,7 +269,8 @@ fn status(config: &Config, name: Option<&str>) -> anyhow::Result<ExitCode> {
                 }
                 None => m.source.clone(),
             };
-            out.push_str(&format!("  {:<16}{line}\n", format!("{}:", m.name)));
+            let label = format!("{}:", m.name);
+            out.push_str(&format!("  {label:<15} {line}\n"));
         }
     }
     if name.is_none() {

@@ -8,7 +8,7 @@ use crate::secret::Field;
 pub const COMMON_KEYS: &[KeySpec] = &[
     KeySpec {
         name: "provider",
-        help: "onepassword, andopen, configapi or oauth2",
+        help: "onepassword, andopen, configapi, oauth2 or google",
         kind: KeyKind::Text,
         required: true,
         default: None,
@@ -16,7 +16,7 @@ pub const COMMON_KEYS: &[KeySpec] = &[
     },
     KeySpec {
         name: "client_id",
-        help: "the OAuth client id",
+        help: "the OAuth client id (not for google: the key names the service account)",
         kind: KeyKind::Text,
         required: true,
         default: None,

@@ -218,7 +218,12 @@ impl Cx<'_> {
     /// Every required key is there, and no param repeats a key the profile sets.
     fn complete(&self, p: &RawProfile, provider: ProviderRef, at: &At) -> Result<()> {
         for spec in COMMON_KEYS.iter().chain(provider.keys()) {
-            if spec.required && spec.name != "provider" && !p.text.contains_key(spec.name) {
+            let unnamed = spec.name == "client_id" && !provider.client_id();
+            if spec.required
+                && spec.name != "provider"
+                && !unnamed
+                && !p.text.contains_key(spec.name)
+            {
                 return Err(self.missing(at, spec.name));
             }
         }

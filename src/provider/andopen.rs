@@ -137,6 +137,7 @@ impl Provider for AndOpen {
             body: Zeroizing::new(body),
             grant: grant_name,
             sensitive: Vec::new(),
+            id_token: false,
         })
     }
 

@@ -71,6 +71,7 @@ impl Provider for ConfigApi {
             body: oauth::form_body(fields),
             grant: "client_credentials",
             sensitive: Vec::new(),
+            id_token: false,
         })
     }
 }

@@ -10,6 +10,7 @@
 
 mod andopen;
 mod configapi;
+mod google;
 mod oauth2;
 mod onepassword;
 
@@ -17,6 +18,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use google::{GoogleSettings, ServiceAccount, parse as parse_service_account};
+use oauth2::JWT_BEARER_GRANT_TYPE;
 pub use oauth2::OAuth2Settings;
 pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
 
@@ -27,11 +30,12 @@ use crate::request::{Header, TokenRequest};
 use crate::secret::{Field, Secret};
 
 /// Every provider, in the order help and messages list them.
-pub static ALL: [ProviderRef; 4] = [
+pub static ALL: [ProviderRef; 5] = [
     ProviderRef(&onepassword::OnePassword),
     ProviderRef(&andopen::AndOpen),
     ProviderRef(&configapi::ConfigApi),
     ProviderRef(&oauth2::OAuth2),
+    ProviderRef(&google::Google),
 ];
 
 /// What one kind of token endpoint needs and sends.
@@ -42,6 +46,11 @@ pub trait Provider: Sync {
     fn about(&self) -> &'static str;
     /// The config keys only this provider accepts (the common ones belong to every profile).
     fn keys(&self) -> &'static [KeySpec];
+    /// Whether its profiles name a `client_id` (required then): a Google service account is
+    /// named by its key instead.
+    fn client_id(&self) -> bool {
+        true
+    }
     /// The provider's own settings, typed, made once from its keys' values when the config is
     /// read (defaults are in, `settings` has everything but `own`), with the checks across
     /// keys: later code matches on what this returns and never reads a value again.
@@ -118,7 +127,7 @@ impl ProviderRef {
         ALL.iter().copied().find(|p| p.name() == name)
     }
 
-    /// `"onepassword", "andopen", "configapi" or "oauth2"`, for messages.
+    /// `"onepassword", "andopen", "configapi", "oauth2" or "google"`, for messages.
     pub fn list() -> String {
         let names: Vec<String> = ALL.iter().map(|p| format!("\"{}\"", p.name())).collect();
         match names.split_last() {
@@ -244,6 +253,7 @@ pub enum Own {
         tenant: String,
     },
     OAuth2(Box<OAuth2Settings>),
+    Google(Box<GoogleSettings>),
 }
 
 /// The values of a provider's own keys, by key, as the config file has them: read only while
@@ -294,6 +304,9 @@ pub enum Input {
     ClientCertificate { chain: PathBuf, key: KeyFrom },
     /// An identity token issued to this job or workload, from outside.
     IdentityToken(TokenSource),
+    /// A Google service account's JSON key; with `token_uri`, the request goes to the key's
+    /// `token_uri` (the profile gave no `token_url`).
+    ServiceAccount { from: KeyFrom, token_uri: bool },
 }
 
 /// What `build` gets: the secrets and inputs it asked for, the time, and fresh random bytes.
@@ -303,6 +316,7 @@ pub struct Inputs<'a> {
     /// `x5t#S256` and `x5t`.
     pub thumbprints: Option<&'a (String, String)>,
     pub identity_token: Option<&'a Secret>,
+    pub service_account: Option<&'a ServiceAccount>,
     /// Unix seconds.
     pub now: u64,
     /// For a JWT's `jti` (RFC 7519 §4.1.7): fresh for every request.
@@ -317,6 +331,7 @@ impl<'a> Inputs<'a> {
             signing_key: None,
             thumbprints: None,
             identity_token: None,
+            service_account: None,
             now,
             nonce,
         }
@@ -419,7 +434,7 @@ mod tests {
         assert_eq!(names.len(), ALL.len());
         assert_eq!(
             ProviderRef::list(),
-            "\"onepassword\", \"andopen\", \"configapi\" or \"oauth2\""
+            "\"onepassword\", \"andopen\", \"configapi\", \"oauth2\" or \"google\""
         );
         assert!(ProviderRef::named("andopen").is_some());
         assert!(ProviderRef::named("AndOpen").is_none());

@@ -80,6 +80,7 @@ impl Provider for OnePassword {
             body: oauth::form_body(fields),
             grant: "client_credentials",
             sensitive: Vec::new(),
+            id_token: false,
         })
     }
 }

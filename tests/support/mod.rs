@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod federation;
+pub mod google;
 pub mod jwt;
 pub mod providers;
 pub mod proxy;
@@ -42,12 +43,13 @@ pub const ALL_SECRETS: &[&str] = &[
     OTHER_SUBJECT_TOKEN,
 ];
 
-/// Every value no output may show: [`ALL_SECRETS`], every test private key, and each base64
-/// line of those keys.
+/// Every value no output may show: [`ALL_SECRETS`], every test private key, each base64 line
+/// of those keys, and the Google test key's private key as its JSON holds it.
 pub fn all_secrets() -> Vec<String> {
     let mut out: Vec<String> = ALL_SECRETS.iter().map(|s| s.to_string()).collect();
     out.extend(jwt::ALL_KEYS.iter().map(|k| k.to_string()));
     out.extend(jwt::key_lines());
+    out.push(google::escaped_private_key());
     out
 }
 

@@ -100,19 +100,55 @@ fn sign(
     signer: &Signer,
 ) -> Result<Zeroizing<String>> {
     let audience = o.assertion_audience.as_deref().unwrap_or(&s.endpoint.url);
-    let claims = claims(&s.client_id, audience, inputs.now, &inputs.nonce);
+    let claims = claims(
+        &s.client_id,
+        &s.client_id,
+        audience,
+        inputs.now,
+        &inputs.nonce,
+    );
     let header = header(o.key_id.as_deref(), inputs.thumbprints);
     jws::sign(&header, &claims, signer)
         .map_err(|e| Failure::credentials(format!("cannot sign the client assertion: {e}")))
 }
 
-/// RFC 7523 §3: the client is issuer and subject; the audience is the token endpoint unless
-/// the profile says otherwise; a fresh `jti` every time, so that a server refusing replays
-/// (OpenID Connect Core §9) accepts each request.
-pub(super) fn claims(client_id: &str, audience: &str, now: u64, nonce: &[u8; 16]) -> Value {
+/// The assertion of a JWT bearer grant (RFC 7523 §2.1, §3), signed with the profile's key:
+/// `iss` is `assertion_issuer` or else the client id, `sub` is `assertion_subject` or else the
+/// issuer, `aud` is `assertion_audience` or else the token endpoint. A client assertion signed
+/// at the same second carries another `jti` (the nonce's bits inverted), so a server that
+/// refuses replayed `jti`s across both accepts the pair.
+pub(super) fn grant_assertion(
+    s: &Settings,
+    o: &OAuth2Settings,
+    inputs: &Inputs,
+) -> Result<Zeroizing<String>> {
+    let key = inputs
+        .signing_key
+        .ok_or_else(|| crate::provider::Inputs::missing("the private key"))?;
+    let alg = o.signing_alg.unwrap_or_else(|| key.default_alg());
+    let issuer = o.assertion_issuer.as_deref().unwrap_or(&s.client_id);
+    let subject = o.assertion_subject.as_deref().unwrap_or(issuer);
+    let audience = o.assertion_audience.as_deref().unwrap_or(&s.endpoint.url);
+    let nonce = inputs.nonce.map(|b| !b);
+    let claims = claims(issuer, subject, audience, inputs.now, &nonce);
+    let header = header(o.key_id.as_deref(), None);
+    jws::sign(&header, &claims, &Signer::Key(key, alg))
+        .map_err(|e| Failure::credentials(format!("cannot sign the grant's assertion: {e}")))
+}
+
+/// RFC 7523 §3: for client authentication the client is issuer and subject; the audience is
+/// the token endpoint unless the profile says otherwise; a fresh `jti` every time, so that a
+/// server refusing replays (OpenID Connect Core §9) accepts each request.
+pub(super) fn claims(
+    issuer: &str,
+    subject: &str,
+    audience: &str,
+    now: u64,
+    nonce: &[u8; 16],
+) -> Value {
     json!({
-        "iss": client_id,
-        "sub": client_id,
+        "iss": issuer,
+        "sub": subject,
         "aud": audience,
         "iat": now,
         "exp": now + ASSERTION_LIFETIME,

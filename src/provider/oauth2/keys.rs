@@ -14,6 +14,7 @@ const RESERVED_PARAMS: &[&str] = &[
     "client_assertion_type",
     "subject_token",
     "subject_token_type",
+    "assertion",
 ];
 
 /// `auth_method`'s values: [`super::settings::AuthMethod`]'s names, in its order.
@@ -30,6 +31,7 @@ pub const METHODS: &[&str] = &[
 
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 pub const TOKEN_EXCHANGE: &str = "token_exchange";
+pub const JWT_BEARER_GRANT: &str = "jwt_bearer";
 
 /// RFC 8693 §3: what `subject_token_type` is when the profile does not say.
 pub const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
@@ -48,7 +50,7 @@ const fn key(name: &'static str, help: &'static str, kind: KeyKind, flag: bool) 
 pub const KEYS: &[KeySpec] = &[
     KeySpec {
         name: "auth_method",
-        help: "how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange only)",
+        help: "how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)",
         kind: KeyKind::OneOf(METHODS),
         required: false,
         default: Some("basic"),
@@ -56,8 +58,8 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         name: "grant",
-        help: "client_credentials, or token_exchange (RFC 8693: trade assertion_source's token for one of this server's)",
-        kind: KeyKind::OneOf(&[CLIENT_CREDENTIALS, TOKEN_EXCHANGE]),
+        help: "client_credentials, token_exchange (RFC 8693: trade assertion_source's token for one of this server's) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source's token, as the grant)",
+        kind: KeyKind::OneOf(&[CLIENT_CREDENTIALS, TOKEN_EXCHANGE, JWT_BEARER_GRANT]),
         required: false,
         default: Some(CLIENT_CREDENTIALS),
         flag: true,
@@ -83,7 +85,7 @@ pub const KEYS: &[KeySpec] = &[
     ),
     key(
         "private_key_file",
-        "PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt or tls_client_auth; must not be readable by others",
+        "PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt, tls_client_auth or the jwt_bearer grant; must not be readable by others",
         KeyKind::Path,
         true,
     ),
@@ -113,13 +115,25 @@ pub const KEYS: &[KeySpec] = &[
     ),
     key(
         "assertion_source",
-        "where federated and token_exchange get their identity token: github-actions, env:VAR or file:PATH",
+        "where federated, token_exchange (and jwt_bearer, instead of signing) get their identity token: github-actions, env:VAR or file:PATH",
         KeyKind::Text,
         true,
     ),
     key(
         "assertion_audience",
         "the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions",
+        KeyKind::Text,
+        true,
+    ),
+    key(
+        "assertion_issuer",
+        "jwt_bearer: the `iss` of the signed assertion (default: client_id)",
+        KeyKind::Text,
+        true,
+    ),
+    key(
+        "assertion_subject",
+        "jwt_bearer: the `sub` of the signed assertion, the user or account the token is for (default: the issuer)",
         KeyKind::Text,
         true,
     ),

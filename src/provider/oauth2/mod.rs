@@ -26,13 +26,16 @@ use crate::endpoint::Credential;
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
-use keys::{CLIENT_CREDENTIALS, JWT_TOKEN_TYPE, TOKEN_EXCHANGE};
-use settings::{AuthMethod, Endpoint};
+use keys::{CLIENT_CREDENTIALS, JWT_BEARER_GRANT, JWT_TOKEN_TYPE, TOKEN_EXCHANGE};
+use settings::{AuthMethod, Endpoint, GrantType};
 
 pub struct OAuth2;
 
 /// RFC 8693 §2.1.
 const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// RFC 7523 §2.1.
+pub(crate) const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// The profile's oauth2 settings, as [`rules::settle`] made them.
 fn own(s: &Settings) -> Option<&OAuth2Settings> {
@@ -84,13 +87,14 @@ impl Provider for OAuth2 {
         let Some(o) = own(s) else {
             return Vec::new();
         };
+        let mut out = Vec::new();
         if o.auth.uses_secret() {
-            vec![Field::ClientSecret]
-        } else if o.auth.keyed() && o.private_key_file.is_none() {
-            vec![Field::PrivateKey]
-        } else {
-            Vec::new()
+            out.push(Field::ClientSecret);
         }
+        if o.uses_key() && o.private_key_file.is_none() {
+            out.push(Field::PrivateKey);
+        }
+        out
     }
 
     fn needs(&self, s: &Settings, _grant: Grant) -> Vec<Field> {
@@ -105,12 +109,15 @@ impl Provider for OAuth2 {
             return Vec::new();
         };
         let mut out = Vec::new();
+        // One key signs both the client assertion and the grant's assertion.
+        if o.auth == AuthMethod::PrivateKeyJwt || o.signs_grant() {
+            out.push(Input::SigningKey {
+                from: o.key_from(),
+                alg: o.signing_alg,
+            });
+        }
         match o.auth {
             AuthMethod::PrivateKeyJwt => {
-                out.push(Input::SigningKey {
-                    from: o.key_from(),
-                    alg: o.signing_alg,
-                });
                 if let Some(cert) = &o.client_cert_file {
                     out.push(Input::Thumbprints(cert.clone()));
                 }
@@ -121,7 +128,7 @@ impl Provider for OAuth2 {
             }),
             _ => {}
         }
-        if o.auth == AuthMethod::Federated || o.exchange() {
+        if o.uses_source() {
             out.extend(o.source().cloned().map(Input::IdentityToken));
         }
         if let Endpoint::Issuer(issuer) = &o.endpoint {
@@ -139,21 +146,36 @@ impl Provider for OAuth2 {
             return Err(super::unsupported(self.name(), grant));
         };
         let o = own(s).ok_or_else(|| super::unsettled(self.name()))?;
-        let exchange = o.exchange();
         let mut fields: Vec<(&str, &str)> = Vec::with_capacity(12);
         let subject;
-        if exchange {
-            subject = inputs
-                .identity_token
-                .ok_or_else(|| Inputs::missing("the subject token"))?;
-            fields.push(("grant_type", TOKEN_EXCHANGE_GRANT));
-            fields.push(("subject_token", subject.expose()));
-            fields.push((
-                "subject_token_type",
-                o.subject_token_type.as_deref().unwrap_or(JWT_TOKEN_TYPE),
-            ));
-        } else {
-            fields.push(("grant_type", CLIENT_CREDENTIALS));
+        let signed;
+        let mut sensitive = Vec::new();
+        match o.grant {
+            GrantType::TokenExchange => {
+                subject = inputs
+                    .identity_token
+                    .ok_or_else(|| Inputs::missing("the subject token"))?;
+                fields.push(("grant_type", TOKEN_EXCHANGE_GRANT));
+                fields.push(("subject_token", subject.expose()));
+                fields.push((
+                    "subject_token_type",
+                    o.subject_token_type.as_deref().unwrap_or(JWT_TOKEN_TYPE),
+                ));
+            }
+            GrantType::JwtBearer => {
+                fields.push(("grant_type", JWT_BEARER_GRANT_TYPE));
+                if o.signs_grant() {
+                    signed = auth::grant_assertion(s, o, inputs)?;
+                    sensitive.push(signed.clone());
+                    fields.push(("assertion", signed.as_str()));
+                } else {
+                    subject = inputs
+                        .identity_token
+                        .ok_or_else(|| Inputs::missing("the assertion"))?;
+                    fields.push(("assertion", subject.expose()));
+                }
+            }
+            GrantType::ClientCredentials => fields.push(("grant_type", CLIENT_CREDENTIALS)),
         }
         let auth = auth::authenticate(s, o, inputs)?;
         fields.extend(auth.fields.iter().map(|(k, v)| (*k, v.as_str())));
@@ -174,15 +196,17 @@ impl Provider for OAuth2 {
         }
         let mut headers = auth.headers;
         headers.extend(super::form_headers());
+        sensitive.extend(auth.sensitive);
         Ok(TokenRequest {
             headers,
             body: oauth::form_body(fields),
-            grant: if exchange {
-                TOKEN_EXCHANGE
-            } else {
-                CLIENT_CREDENTIALS
+            grant: match o.grant {
+                GrantType::ClientCredentials => CLIENT_CREDENTIALS,
+                GrantType::TokenExchange => TOKEN_EXCHANGE,
+                GrantType::JwtBearer => JWT_BEARER_GRANT,
             },
-            sensitive: auth.sensitive,
+            sensitive,
+            id_token: false,
         })
     }
 
@@ -191,7 +215,9 @@ impl Provider for OAuth2 {
     }
 
     fn credential(&self, values: &Values) -> Credential {
+        let bearer = values.get("grant") == Some(JWT_BEARER_GRANT);
         match values.get("auth_method").and_then(AuthMethod::named) {
+            Some(AuthMethod::None) if bearer => Credential::ClientAssertion,
             Some(
                 AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt | AuthMethod::Federated,
             ) => Credential::ClientAssertion,

@@ -52,14 +52,15 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
     let auth = typed(v, "auth_method", AuthMethod::named)?.unwrap_or(AuthMethod::Basic);
     let grant = typed(v, "grant", GrantType::named)?.unwrap_or(GrantType::ClientCredentials);
     let exchange = grant == GrantType::TokenExchange;
+    let bearer = grant == GrantType::JwtBearer;
     let endpoint = endpoint(v)?;
     if auth == AuthMethod::BasicUnencoded {
         crate::provider::unencoded_basic_id(s)?;
     }
-    if auth == AuthMethod::None && !exchange {
+    if auth == AuthMethod::None && !exchange && !bearer {
         return Err(problem(
             "auth_method",
-            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange can do without: set grant = \"token_exchange\", or pick another auth_method",
+            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange or a JWT bearer grant can do without: set grant = \"token_exchange\" or \"jwt_bearer\", or pick another auth_method",
         ));
     }
     if auth == AuthMethod::TlsClientAuth && v.get("client_cert_file").is_none() {
@@ -68,44 +69,47 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
             "auth_method = \"tls_client_auth\" in profile `{profile}` needs client_cert_file: the PEM certificate (leaf first) presented in the TLS handshake",
         ));
     }
-    let (keyed, signed) = (auth.keyed(), auth.signs());
-    unused(
-        v,
-        "private_key_file",
-        keyed,
-        "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
-    )?;
-    unused(
-        v,
-        "private_key_env",
-        keyed,
-        "with auth_method = \"private_key_jwt\" or \"tls_client_auth\"",
-    )?;
+    // A JWT bearer grant signs its assertion with the profile's key unless it takes one from
+    // assertion_source.
+    let signs_grant = bearer && v.get("assertion_source").is_none();
+    let keyed = auth.keyed() || signs_grant;
+    let signed = auth.signs() || signs_grant;
+    let key_users = "with auth_method = \"private_key_jwt\" or \"tls_client_auth\", or grant = \"jwt_bearer\" without assertion_source";
+    unused(v, "private_key_file", keyed, key_users)?;
+    unused(v, "private_key_env", keyed, key_users)?;
     unused(
         v,
         "client_cert_file",
-        keyed,
+        auth.keyed(),
         "with auth_method = \"tls_client_auth\" or \"private_key_jwt\" (x5t)",
     )?;
     unused(
         v,
         "signing_alg",
-        auth == AuthMethod::PrivateKeyJwt,
-        "with auth_method = \"private_key_jwt\"",
+        auth == AuthMethod::PrivateKeyJwt || signs_grant,
+        "with auth_method = \"private_key_jwt\" or grant = \"jwt_bearer\" without assertion_source",
     )?;
     unused(
         v,
         "key_id",
         signed,
-        "to signed assertions (client_secret_jwt, private_key_jwt)",
+        "to signed assertions (client_secret_jwt, private_key_jwt, jwt_bearer)",
     )?;
+    for key in ["assertion_issuer", "assertion_subject"] {
+        unused(
+            v,
+            key,
+            signs_grant,
+            "with grant = \"jwt_bearer\", to the assertion tokfetch signs (not with assertion_source)",
+        )?;
+    }
     if v.get("private_key_file").is_some() && v.get("private_key_env").is_some() {
         return Err(problem(
             "private_key_env",
             "profile `{profile}` sets both private_key_file and private_key_env; keep one",
         ));
     }
-    let assertion_source = sources(v, auth, exchange, signed)?;
+    let assertion_source = sources(v, auth, grant, signed)?;
     unused(
         v,
         "subject_token_type",
@@ -130,6 +134,8 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
         client_cert_file: v.get("client_cert_file").map(PathBuf::from),
         assertion_source,
         assertion_audience: text("assertion_audience"),
+        assertion_issuer: text("assertion_issuer"),
+        assertion_subject: text("assertion_subject"),
         audience: text("audience"),
         resource: text("resource"),
         subject_token_type: text("subject_token_type"),
@@ -162,10 +168,12 @@ fn endpoint(v: &Values) -> Result<Endpoint, Problem> {
 fn sources(
     v: &Values,
     auth: AuthMethod,
-    exchange: bool,
+    grant: GrantType,
     signed: bool,
 ) -> Result<Option<AssertionSource>, Problem> {
+    let exchange = grant == GrantType::TokenExchange;
     let wanted = auth == AuthMethod::Federated || exchange;
+    let allowed = wanted || grant == GrantType::JwtBearer;
     let source = match v.get("assertion_source") {
         None if wanted => {
             let key = if exchange { "grant" } else { "auth_method" };
@@ -175,10 +183,10 @@ fn sources(
             ));
         }
         None => None,
-        Some(_) if !wanted => {
+        Some(_) if !allowed => {
             return Err(problem(
                 "assertion_source",
-                "`assertion_source` in profile `{profile}` has no effect here: it applies with auth_method = \"federated\" or grant = \"token_exchange\"",
+                "`assertion_source` in profile `{profile}` has no effect here: it applies with auth_method = \"federated\" or grant = \"token_exchange\" or \"jwt_bearer\"",
             ));
         }
         Some(written) => Some(AssertionSource {
@@ -226,6 +234,9 @@ mod tests {
             "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"github-actions\"\nassertion_audience = \"api://x\"\n",
             "token_url = \"https://i/t\"\ngrant = \"token_exchange\"\nauth_method = \"none\"\nassertion_source = \"file:/var/run/t\"\nrequested_token_type = \"urn:x\"\n",
             "token_url = \"https://i/t\"\nauth_method = \"client_secret_jwt\"\nassertion_audience = \"https://i\"\n",
+            "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nauth_method = \"none\"\nprivate_key_file = \"/k.pem\"\nkey_id = \"k1\"\nassertion_issuer = \"i\"\nassertion_subject = \"u@x\"\nassertion_audience = \"https://login.example\"\nsigning_alg = \"PS256\"\n",
+            "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nprivate_key_env = \"K\"\n",
+            "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nauth_method = \"none\"\nassertion_source = \"env:A\"\n",
         ] {
             assert_eq!(refused(ok), None, "{ok}");
         }
@@ -288,6 +299,21 @@ mod tests {
             (
                 "token_url = \"https://i/t\"\nassertion_audience = \"a\"\n",
                 5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\nassertion_subject = \"u\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nassertion_source = \"env:A\"\nassertion_issuer = \"i\"\n",
+                7,
+                "not with assertion_source",
+            ),
+            (
+                "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nassertion_source = \"env:A\"\nprivate_key_file = \"/k\"\n",
+                7,
                 "has no effect here",
             ),
             (

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::keys::{CLIENT_CREDENTIALS, TOKEN_EXCHANGE};
+use super::keys::{CLIENT_CREDENTIALS, JWT_BEARER_GRANT, TOKEN_EXCHANGE};
 use super::sources::TokenSource;
 use crate::jws::Alg;
 use crate::provider::KeyFrom;
@@ -27,7 +27,8 @@ pub enum AuthMethod {
     TlsClientAuth,
     /// An identity token from outside as the assertion.
     Federated,
-    /// Only the `client_id` (a token exchange).
+    /// Only the `client_id` (a token exchange, or a JWT bearer grant whose assertion is the
+    /// credential).
     None,
 }
 
@@ -107,6 +108,9 @@ pub enum GrantType {
     ClientCredentials,
     /// RFC 8693: an identity token traded for one of this server's.
     TokenExchange,
+    /// RFC 7523 §2.1: a JWT (signed by the profile's key, or from `assertion_source`) as the
+    /// authorization grant.
+    JwtBearer,
 }
 
 impl GrantType {
@@ -114,13 +118,18 @@ impl GrantType {
         match self {
             GrantType::ClientCredentials => CLIENT_CREDENTIALS,
             GrantType::TokenExchange => TOKEN_EXCHANGE,
+            GrantType::JwtBearer => JWT_BEARER_GRANT,
         }
     }
 
     pub fn named(name: &str) -> Option<GrantType> {
-        [GrantType::ClientCredentials, GrantType::TokenExchange]
-            .into_iter()
-            .find(|g| g.name() == name)
+        [
+            GrantType::ClientCredentials,
+            GrantType::TokenExchange,
+            GrantType::JwtBearer,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name)
     }
 }
 
@@ -156,6 +165,10 @@ pub struct OAuth2Settings {
     pub client_cert_file: Option<PathBuf>,
     pub assertion_source: Option<AssertionSource>,
     pub assertion_audience: Option<String>,
+    /// `iss` of a JWT bearer grant's assertion (default: the client id).
+    pub assertion_issuer: Option<String>,
+    /// `sub` of a JWT bearer grant's assertion (default: its `iss`).
+    pub assertion_subject: Option<String>,
     pub audience: Option<String>,
     pub resource: Option<String>,
     pub subject_token_type: Option<String>,
@@ -165,6 +178,24 @@ pub struct OAuth2Settings {
 impl OAuth2Settings {
     pub fn exchange(&self) -> bool {
         self.grant == GrantType::TokenExchange
+    }
+
+    /// A JWT bearer grant whose assertion tokfetch signs with the profile's key (rather than
+    /// one taken from `assertion_source`).
+    pub fn signs_grant(&self) -> bool {
+        self.grant == GrantType::JwtBearer && self.assertion_source.is_none()
+    }
+
+    /// The profile's private key signs something: a client assertion, the grant's assertion,
+    /// or the TLS handshake.
+    pub fn uses_key(&self) -> bool {
+        self.auth.keyed() || self.signs_grant()
+    }
+
+    /// The identity token from `assertion_source` is sent: as the client assertion, the
+    /// subject token or the grant's assertion.
+    pub fn uses_source(&self) -> bool {
+        self.auth == AuthMethod::Federated || self.exchange() || self.grant == GrantType::JwtBearer
     }
 
     /// Where the private key comes from: its file, else the secret field.
@@ -205,6 +236,8 @@ impl OAuth2Settings {
                 self.assertion_source.as_ref().map(|a| a.written.clone()),
             ),
             ("assertion_audience", self.assertion_audience.clone()),
+            ("assertion_issuer", self.assertion_issuer.clone()),
+            ("assertion_subject", self.assertion_subject.clone()),
             ("subject_token_type", self.subject_token_type.clone()),
             ("requested_token_type", self.requested_token_type.clone()),
         ];
@@ -216,8 +249,8 @@ impl OAuth2Settings {
         if self.auth != AuthMethod::Basic {
             out.push(("auth_method", self.auth.name().to_string()));
         }
-        if self.exchange() {
-            out.push(("grant", TOKEN_EXCHANGE.to_string()));
+        if self.grant != GrantType::ClientCredentials {
+            out.push(("grant", self.grant.name().to_string()));
         }
         out
     }
@@ -234,7 +267,7 @@ mod tests {
         for m in AuthMethod::ALL {
             assert_eq!(AuthMethod::named(m.name()), Some(m));
         }
-        for g in [CLIENT_CREDENTIALS, TOKEN_EXCHANGE] {
+        for g in [CLIENT_CREDENTIALS, TOKEN_EXCHANGE, JWT_BEARER_GRANT] {
             assert_eq!(GrantType::named(g).map(GrantType::name), Some(g));
         }
     }

@@ -43,6 +43,7 @@ fn req_with(
         signing_key: key,
         thumbprints,
         identity_token: token.as_ref(),
+        service_account: None,
         now: NOW,
         nonce: NONCE,
     };
@@ -215,6 +216,97 @@ fn private_key_jwt_signs_with_the_key_and_names_it() {
     signature::UnparsedPublicKey::new(&signature::RSA_PSS_2048_8192_SHA256, key.public_key())
         .verify(input.as_bytes(), &sig)
         .expect("PS256 verifies");
+}
+
+#[test]
+fn jwt_bearer_signs_the_grant_with_issuer_subject_and_audience() {
+    let key = rsa_key();
+    // auth_method = "none": the assertion alone, with the client id.
+    let toml = format!(
+        "{BASE}grant = \"jwt_bearer\"\nauth_method = \"none\"\nprivate_key_file = \"/k.pem\"\nkey_id = \"k9\"\nassertion_issuer = \"3MVG9-consumer\"\nassertion_subject = \"user@example.com\"\nassertion_audience = \"https://login.example\"\nscope = \"api\"\n"
+    );
+    let p = profile(&toml);
+    assert_eq!(p.provider.secret_fields(&p.settings), Vec::<Field>::new());
+    assert_eq!(
+        p.provider.inputs(&p.settings, Grant::Primary),
+        vec![Input::SigningKey {
+            from: KeyFrom::File("/k.pem".into()),
+            alg: None
+        }]
+    );
+    let r = req_with(&toml, Some(&key), None, None);
+    let f = form(&r);
+    assert_eq!(
+        f.keys().collect::<Vec<_>>(),
+        ["assertion", "client_id", "grant_type", "scope"]
+    );
+    assert_eq!(
+        f["grant_type"],
+        "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    );
+    assert_eq!(r.grant, "jwt_bearer");
+    let (header, claims, input, sig) = jwt_parts(&f["assertion"]);
+    assert_eq!(
+        header,
+        serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": "k9"})
+    );
+    let inverted: Vec<u8> = NONCE.iter().map(|b| !b).collect();
+    assert_eq!(
+        claims,
+        serde_json::json!({
+            "iss": "3MVG9-consumer", "sub": "user@example.com", "aud": "https://login.example",
+            "iat": NOW, "exp": NOW + 300, "jti": URL_SAFE_NO_PAD.encode(inverted),
+        })
+    );
+    signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, key.public_key())
+        .verify(input.as_bytes(), &sig)
+        .expect("RS256 verifies");
+    assert_eq!(r.sensitive.len(), 1);
+    // Defaults: iss = client_id, sub = iss, aud = the token endpoint; client authentication
+    // by HTTP Basic besides; the key from the secret field.
+    let toml = format!("{BASE}grant = \"jwt_bearer\"\n");
+    let p = profile(&toml);
+    assert_eq!(
+        p.provider.secret_fields(&p.settings),
+        vec![Field::ClientSecret, Field::PrivateKey]
+    );
+    let map: BTreeMap<Field, Secret> =
+        [(Field::ClientSecret, Secret::new("s3cr3t".to_string()))].into();
+    let mut inputs = Inputs::secrets(&map, NOW, NONCE);
+    inputs.signing_key = Some(&key);
+    let r = p
+        .provider
+        .build(&p.settings, Grant::Primary, &inputs)
+        .expect("request");
+    assert!(
+        r.header("Authorization")
+            .is_some_and(|h| h.starts_with("Basic "))
+    );
+    let f = form(&r);
+    assert_eq!(f.keys().collect::<Vec<_>>(), ["assertion", "grant_type"]);
+    let (_, claims, _, _) = jwt_parts(&f["assertion"]);
+    assert_eq!(claims["iss"], "my id");
+    assert_eq!(claims["sub"], "my id");
+    assert_eq!(claims["aud"], "https://idp.example/token");
+}
+
+#[test]
+fn jwt_bearer_from_a_source_sends_that_token() {
+    let toml = format!(
+        "{BASE}grant = \"jwt_bearer\"\nauth_method = \"none\"\nassertion_source = \"env:SAML_JWT\"\n"
+    );
+    let p = profile(&toml);
+    assert_eq!(
+        p.provider.inputs(&p.settings, Grant::Primary),
+        vec![Input::IdentityToken(TokenSource::Env("SAML_JWT".into()))]
+    );
+    let r = req_with(&toml, None, None, Some("e.y.j"));
+    assert_eq!(
+        body(&r),
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=e.y.j&client_id=my+id"
+    );
+    let id = p.provider.identity(&p.settings);
+    assert!(id.contains(&("grant", "jwt_bearer".to_string())), "{id:?}");
 }
 
 #[test]
