@@ -144,6 +144,7 @@ impl Cx<'_> {
             cache: raw.flags.get("cache").copied().unwrap_or(true),
             ca_file: raw.ca_file,
             env_overrides: raw.env_overrides,
+            commands: raw.commands,
             git_username,
             git_hosts: raw.git_hosts.take(),
         })
@@ -163,6 +164,20 @@ impl Cx<'_> {
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
             if k == "provider" {
+                continue;
+            }
+            if let Some(field) = Field::of_command_key(k) {
+                if !provider.fields().contains(&field) {
+                    return Err(self.err(
+                        key.span(),
+                        format!(
+                            "key `{k}` does not apply to provider \"{}\" (profile `{name}`): it has no {}",
+                            provider.name(),
+                            field.name()
+                        ),
+                    ));
+                }
+                p.commands.insert(field, self.argv(key, value, name)?);
                 continue;
             }
             let Some(spec) = COMMON_KEYS
@@ -386,6 +401,7 @@ struct RawProfile {
     spans: BTreeMap<&'static str, std::ops::Range<usize>>,
     ca_file: Option<PathBuf>,
     env_overrides: BTreeMap<Field, String>,
+    commands: BTreeMap<Field, Vec<String>>,
     params: Vec<(String, String)>,
     git_hosts: Option<Vec<String>>,
 }
