@@ -188,13 +188,11 @@ fn from_command(
                 "is `{}` installed and on PATH? (or name it by its full path in {key})",
                 argv.first().map(String::as_str).unwrap_or_default()
             )),
-        subprocess::Error::TimedOut => {
-            Failure::credentials(format!(
-                "{what} timed out: it did not finish within --timeout, and was stopped"
-            ))
-            .hint("does it wait for a prompt or an unlock? it runs with no terminal and no stdin")
-            .hint("raise --timeout if it is just slow")
-        }
+        subprocess::Error::TimedOut => Failure::credentials(format!(
+            "{what} timed out: it did not finish within --timeout, and was stopped"
+        ))
+        .hint("does it wait for a prompt or an unlock? it runs with no terminal and no stdin")
+        .hint("raise --timeout if it is just slow"),
         subprocess::Error::TooLarge => Failure::credentials(format!(
             "{what} printed more than {} MiB; that is not a secret, and was not used",
             COMMAND_OUTPUT_MAX >> 20
@@ -228,8 +226,12 @@ fn from_command(
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
         .unwrap_or(&text);
     if value.is_empty() {
-        return Err(Failure::credentials(format!("{what} printed nothing{said}"))
-            .hint(format!("check what `{}` prints when run by hand", shown_argv(argv))));
+        return Err(
+            Failure::credentials(format!("{what} printed nothing{said}")).hint(format!(
+                "check what `{}` prints when run by hand",
+                shown_argv(argv)
+            )),
+        );
     }
     Ok(Secret::new(value.to_string()))
 }
@@ -257,7 +259,10 @@ impl Presence {
                 format!("env:{v}")
             }
             Presence::Found(Source::Command(argv)) => {
-                format!("command:{}", argv.first().map(String::as_str).unwrap_or_default())
+                format!(
+                    "command:{}",
+                    argv.first().map(String::as_str).unwrap_or_default()
+                )
             }
             Presence::Found(Source::Keyring) => "keyring".to_string(),
             Presence::Empty(_) => "empty".to_string(),

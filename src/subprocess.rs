@@ -195,8 +195,12 @@ mod tests {
 
     #[test]
     fn collects_stdout_and_the_first_stderr_line() {
-        let f = run(&sh("printf 'abc\\n'; printf '\\n  first \\nsecond\\n' >&2"), 100, soon())
-            .expect("runs");
+        let f = run(
+            &sh("printf 'abc\\n'; printf '\\n  first \\nsecond\\n' >&2"),
+            100,
+            soon(),
+        )
+        .expect("runs");
         assert!(f.status.success());
         assert_eq!(f.stdout.as_slice(), b"abc\n");
         assert_eq!(f.stderr_line.as_deref(), Some("first"));

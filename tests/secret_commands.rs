@@ -99,7 +99,10 @@ fn the_variables_come_before_the_command_and_the_command_before_the_keyring() {
     // A set variable wins (the server refuses its value), and the command never runs.
     env.set("TOKFETCH_P_CLIENT_SECRET", OTHER_SECRET);
     let out = env.run(&["get", "p", "--no-cache"]);
-    assert!(out.code != 0 && out.stderr.contains("invalid_client"), "{out}");
+    assert!(
+        out.code != 0 && out.stderr.contains("invalid_client"),
+        "{out}"
+    );
     assert_eq!(runs(&log), 0);
 
     // An empty variable is still exit 4, not a reason to run the command.
@@ -174,7 +177,9 @@ fn a_command_that_echoes_its_secret_on_stderr_is_redacted() {
     // the support code fails the test if the secret shows in any encoding.
     let (env, _) = scripted(
         &server,
-        &format!("printf '%s' '{CLIENT_SECRET}'\necho 'cannot use {CLIENT_SECRET} here' >&2\nexit 1"),
+        &format!(
+            "printf '%s' '{CLIENT_SECRET}'\necho 'cannot use {CLIENT_SECRET} here' >&2\nexit 1"
+        ),
     );
     let out = env.run(&["get", "p"]);
     out.fails(4, &["failed (exit status 1): cannot use [redacted] here"]);
@@ -184,8 +189,13 @@ fn a_command_that_echoes_its_secret_on_stderr_is_redacted() {
 fn a_silent_command_is_exit_4() {
     let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
     let (env, _) = scripted(&server, "exit 0");
-    env.run(&["get", "p"])
-        .fails(4, &["the client_secret command of profile `p`", "printed nothing"]);
+    env.run(&["get", "p"]).fails(
+        4,
+        &[
+            "the client_secret command of profile `p`",
+            "printed nothing",
+        ],
+    );
     // A lone newline is nothing too.
     let (env, _) = scripted(&server, "echo; echo 'vault: permission denied' >&2");
     env.run(&["get", "p"])
@@ -208,7 +218,10 @@ fn a_slow_command_is_stopped_at_the_timeout_with_its_children() {
     let started = Instant::now();
     let out = env.run_within(&["get", "p", "--timeout", "1"], Duration::from_secs(8));
     let took = started.elapsed();
-    out.fails(4, &["the client_secret command of profile `p`", "timed out"]);
+    out.fails(
+        4,
+        &["the client_secret command of profile `p`", "timed out"],
+    );
     assert!(took < Duration::from_secs(4), "took {took:?}");
     // Both the script and the sleep it started are gone (or reaped zombies).
     let listed = std::fs::read_to_string(&pids).expect("the script ran");

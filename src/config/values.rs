@@ -156,10 +156,7 @@ impl Cx<'_> {
             return Err(self.err(value.span(), format!("{what} must be {shape}")));
         };
         if items.is_empty() {
-            return Err(self.err(
-                value.span(),
-                format!("{what} must name a program: {shape}"),
-            ));
+            return Err(self.err(value.span(), format!("{what} must name a program: {shape}")));
         }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
