@@ -245,6 +245,8 @@ pub enum Presence {
     Missing,
     /// Not in the environment, and the keyring could not be asked.
     Unknown(String),
+    /// The profile's `*_command` names a program that cannot be run (why).
+    Unrunnable(Vec<String>, String),
 }
 
 impl Presence {
@@ -265,6 +267,7 @@ impl Presence {
                 )
             }
             Presence::Found(Source::Keyring) => "keyring".to_string(),
+            Presence::Unrunnable(..) => "command:unrunnable".to_string(),
             Presence::Empty(_) => "empty".to_string(),
             Presence::Missing => "missing".to_string(),
             Presence::Unknown(_) => "unknown".to_string(),
@@ -277,6 +280,11 @@ impl Presence {
         let conventional = conventional_env(&profile.name, field);
         match self {
             Presence::Found(source) => source.to_string(),
+            Presence::Unrunnable(argv, why) => format!(
+                "command {} cannot run: {why} (fix {})",
+                shown_argv(argv),
+                field.command_key()
+            ),
             Presence::Empty(var) => format!("${var} is set but empty"),
             Presence::Missing => format!(
                 "missing: not in ${conventional}{} nor the keyring (tokfetch secret set {}{})",
@@ -304,12 +312,39 @@ pub fn presence(profile: &Profile, field: Field) -> Presence {
         FromEnv::Unset => {}
     }
     if let Some(argv) = profile.command(field) {
-        return Presence::Found(Source::Command(argv.to_vec()));
+        return match argv.first().and_then(|p| program_problem(p)) {
+            Some(why) => Presence::Unrunnable(argv.to_vec(), why),
+            None => Presence::Found(Source::Command(argv.to_vec())),
+        };
     }
     match keystore::get(&profile.name, field) {
         Ok(Some(_)) => Presence::Found(Source::Keyring),
         Ok(None) => Presence::Missing,
         Err(e) => Presence::Unknown(e.to_string()),
+    }
+}
+
+/// Why `program` could not be started, found as the OS would find it (a path, or a name looked
+/// up on `PATH`), without starting it. Unix only: elsewhere the fetch is the check.
+fn program_problem(program: &str) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let runnable = |p: &Path| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
+        if program.contains('/') {
+            return (!runnable(Path::new(program)))
+                .then(|| format!("{program} is not an executable file"));
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let found = std::env::split_paths(&path).any(|dir| runnable(&dir.join(program)));
+        (!found).then(|| format!("`{program}` is not on PATH"))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = program;
+        None
     }
 }
 

@@ -299,6 +299,28 @@ fn a_command_that_cannot_start_is_exit_4_naming_it() {
             "on PATH",
         ],
     );
+    // Status and doctor find that out without running anything.
+    let status = env.run(&["secret", "status", "p"]);
+    assert_eq!((status.code, status.stdout.as_str()), (4, ""), "{status}");
+    assert!(
+        status.stderr.contains(
+            "client_secret:  command tokfetch-no-such-program read cannot run: `tokfetch-no-such-program` is not on PATH"
+        ),
+        "{status}"
+    );
+    let doctor = env.run(&["doctor", "p"]);
+    let all = format!("{}{}", doctor.stdout, doctor.stderr);
+    assert!(
+        all.contains(
+            "FAIL  secret      client_secret: command tokfetch-no-such-program read cannot run"
+        ),
+        "{doctor}"
+    );
+    let profiles = env.run(&["profiles"]);
+    assert!(
+        profiles.ok().contains("client_secret=command:unrunnable"),
+        "{profiles}"
+    );
 }
 
 #[test]

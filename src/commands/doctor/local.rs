@@ -124,6 +124,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                     "give ${var} the secret, or unset it to use the next source"
                 )),
             ),
+            Presence::Unrunnable(..) => Check::fail(
+                "secret",
+                Failure::credentials(format!("{name}: {said}")).hint(format!(
+                    "install the program, or name it by its full path in {}",
+                    field.command_key()
+                )),
+            ),
             Presence::Missing | Presence::Unknown(_) => {
                 let var = crate::secret::conventional_env(&profile.name, field);
                 Check::fail(
