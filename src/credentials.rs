@@ -431,7 +431,7 @@ fn token_source_problem(source: &TokenSource) -> Option<String> {
     }
 }
 
-/// How long a `*_command` may run when no `--timeout` bounds the run (`get`'s default).
+/// How long a `*_command` may run when no `--timeout` bounds the run (as `--timeout`'s default).
 const DEFAULT_COMMAND_WAIT: Duration = Duration::from_secs(30);
 
 /// A profile's secrets, read only when something needs them, and at most once per run.
