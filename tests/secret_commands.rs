@@ -340,6 +340,18 @@ fn a_command_key_must_be_a_non_empty_list_of_strings() {
     let env = env_for(&server, "api_key_command = [\"true\"]\n");
     env.run(&["get", "p"])
         .fails(3, &["config.toml:5:", "api_key_command", "has no api_key"]);
+    // A field the profile does not read as configured: the command would never run.
+    let env = env_for(
+        &server,
+        "private_key_command = [\"pass\", \"show\", \"k\"]\n",
+    );
+    env.run(&["get", "p"]).fails(
+        3,
+        &[
+            "config.toml:5:",
+            "`private_key_command` in profile `p` has no effect here",
+        ],
+    );
 }
 
 #[test]

@@ -132,6 +132,22 @@ impl Cx<'_> {
         // Not a provider setting: it never goes on the wire to the token endpoint.
         let git_username = raw.text.remove("git_username");
         let settings = self.settings(&mut raw, provider, &at)?;
+        // A command for a secret the profile does not read, as configured, would never run:
+        // refused like every key that has no effect (a `private_key_command` beside a
+        // `private_key_file`, a `client_secret_command` for `private_key_jwt`).
+        let used = provider.secret_fields(&settings);
+        for (field, span) in &raw.command_spans {
+            if !used.contains(field) {
+                return Err(self.err(
+                    span.clone(),
+                    format!(
+                        "`{}` in profile `{name}` has no effect here: the profile does not read a {} as it is configured",
+                        field.command_key(),
+                        field.name()
+                    ),
+                ));
+            }
+        }
         Ok(Profile {
             name,
             provider,
@@ -178,6 +194,7 @@ impl Cx<'_> {
                     ));
                 }
                 p.commands.insert(field, self.argv(key, value, name)?);
+                p.command_spans.insert(field, key.span());
                 continue;
             }
             let Some(spec) = COMMON_KEYS
@@ -402,6 +419,7 @@ struct RawProfile {
     ca_file: Option<PathBuf>,
     env_overrides: BTreeMap<Field, String>,
     commands: BTreeMap<Field, Vec<String>>,
+    command_spans: BTreeMap<Field, std::ops::Range<usize>>,
     params: Vec<(String, String)>,
     git_hosts: Option<Vec<String>>,
 }
