@@ -225,6 +225,13 @@ fn from_command(
         .strip_suffix('\n')
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
         .unwrap_or(&text);
+    if value.contains('\0') || (!field.multiline() && value.contains(['\n', '\r'])) {
+        return Err(Failure::credentials(format!(
+            "{what} printed more than one line (or a NUL); a {} is one line",
+            field.name()
+        ))
+        .hint("a password manager's whole entry? print only the secret (`pass show` prints every line: keep the secret alone in its entry)"));
+    }
     if value.is_empty() {
         return Err(
             Failure::credentials(format!("{what} printed nothing{said}")).hint(format!(

@@ -204,6 +204,25 @@ fn a_silent_command_is_exit_4() {
 }
 
 #[test]
+fn a_client_secret_of_several_lines_is_exit_4() {
+    let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
+    // A whole password-manager entry: the secret, then more lines.
+    let (env, _) = scripted(
+        &server,
+        &format!("printf '%s\\nusername: ci-bot\\n' '{CLIENT_SECRET}'"),
+    );
+    env.run(&["get", "p"]).fails(
+        4,
+        &[
+            "the client_secret command of profile `p`",
+            "printed more than one line (or a NUL); a client_secret is one line",
+            "keep the secret alone in its entry",
+        ],
+    );
+    assert_eq!(server.count(), 0);
+}
+
+#[test]
 fn a_slow_command_is_stopped_at_the_timeout_with_its_children() {
     let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
     let env0 = Env::new();
