@@ -519,6 +519,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_command_is_shown_as_typed_with_awkward_arguments_quoted() {
+        let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            shown_argv(&argv(&["op", "read", "op://Private/tokfetch/credential"])),
+            "op read op://Private/tokfetch/credential"
+        );
+        assert_eq!(
+            shown_argv(&argv(&["sh", "-c", "pass show x | head -1", "", "it's"])),
+            "sh -c 'pass show x | head -1' '' 'it'\\''s'"
+        );
+        assert_eq!(
+            Source::Command(argv(&["pass", "show", "a b"])).to_string(),
+            "command pass show 'a b'"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_program_is_found_as_the_os_would_without_running_it() {
+        assert_eq!(program_problem("sh"), None);
+        assert_eq!(program_problem("/bin/sh"), None);
+        assert!(
+            program_problem("tokfetch-no-such-program").is_some_and(|w| w.contains("not on PATH"))
+        );
+        assert!(program_problem("/etc/passwd").is_some_and(|w| w.contains("not an executable")));
+    }
+
+    #[test]
     fn header_safety() {
         assert!(header_safe("abc-123_~!"));
         assert!(!header_safe("abc\r\nX: y"));
