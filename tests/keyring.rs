@@ -468,6 +468,19 @@ fn secret_tool_lookup_as_a_client_secret_command() {
     assert!(out.ok().starts_with("o2"), "{out}");
     assert_eq!(server.count(), 1);
 
+    // Storing a keyring secret for the profile says the command still comes first.
+    let set = env.run_with_stdin(&["secret", "set", &profile], Some(OTHER_SECRET.as_bytes()));
+    set.ok();
+    assert!(
+        set.stderr.contains(
+            "note: the profile's client_secret_command takes precedence over the keyring"
+        ),
+        "{set}"
+    );
+    env.run(&["get", &profile, "--no-cache"]).ok();
+    assert_eq!(server.count(), 2, "the command's secret, not the keyring's");
+    env.run(&["secret", "delete", &profile]).ok();
+
     // An attribute nobody stored: secret-tool exits 1 without a word, tokfetch says so.
     env.write_config(&format!(
         "[profiles.{profile}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_command = [\"secret-tool\", \"lookup\", \"app\", \"tokfetch-test\", \"item\", \"none-{profile}\"]\n",
