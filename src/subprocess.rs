@@ -84,59 +84,53 @@ pub fn run(argv: &[String], max: usize, deadline: Instant) -> Result<Finished, E
         let _ = err_tx.send(kept);
     });
 
-    let mut output = None;
-    let mut status = None;
-    let mut pause = Duration::from_millis(1);
-    loop {
-        if output.is_none() {
-            match out_rx.try_recv() {
-                Ok(Out::Done(bytes)) => output = Some(bytes),
-                Ok(Out::TooLarge) => {
-                    stop(&mut child);
-                    return Err(Error::TooLarge);
-                }
-                Ok(Out::Failed(e)) => {
-                    stop(&mut child);
-                    return Err(Error::Wait(e));
-                }
-                Err(_) => {}
-            }
+    // stdout ends when the command (and whatever it started that holds the pipe) is done
+    // with it: wait for that, then for the exit status, both until the deadline.
+    let remaining = || deadline.saturating_duration_since(Instant::now());
+    let stdout = match out_rx.recv_timeout(remaining()) {
+        Ok(Out::Done(bytes)) => bytes,
+        Ok(Out::TooLarge) => {
+            stop(&mut child);
+            return Err(Error::TooLarge);
         }
-        if status.is_none() {
-            match child.try_wait() {
-                Ok(Some(s)) => status = Some(s),
-                Ok(None) => {}
-                Err(e) => {
-                    stop(&mut child);
-                    return Err(Error::Wait(e));
-                }
-            }
+        Ok(Out::Failed(e)) => {
+            stop(&mut child);
+            return Err(Error::Wait(e));
         }
-        if let (Some(_), Some(status)) = (&output, status) {
-            let stdout = output.unwrap_or_default();
-            // stderr is closed by now unless something the command left behind holds it:
-            // its first line is not worth waiting for past the deadline.
-            let wait = deadline
-                .saturating_duration_since(Instant::now())
-                .min(Duration::from_millis(500));
-            let stderr_line = err_rx
-                .recv_timeout(wait)
-                .ok()
-                .and_then(|bytes| first_line(&bytes));
-            return Ok(Finished {
-                status,
-                stdout,
-                stderr_line,
-            });
-        }
-        let now = Instant::now();
-        if now >= deadline {
+        Err(_) => {
             stop(&mut child);
             return Err(Error::TimedOut);
         }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
-    }
+    };
+    let mut pause = Duration::from_micros(100);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if remaining().is_zero() => {
+                stop(&mut child);
+                return Err(Error::TimedOut);
+            }
+            Ok(None) => {
+                std::thread::sleep(pause.min(remaining()));
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(e) => {
+                stop(&mut child);
+                return Err(Error::Wait(e));
+            }
+        }
+    };
+    // stderr is closed by now unless something the command left behind holds it: its first
+    // line is not worth waiting for long.
+    let stderr_line = err_rx
+        .recv_timeout(remaining().min(Duration::from_millis(500)))
+        .ok()
+        .and_then(|bytes| first_line(&bytes));
+    Ok(Finished {
+        status,
+        stdout,
+        stderr_line,
+    })
 }
 
 /// The first line of `bytes` with something on it, trimmed (lossy UTF-8).
