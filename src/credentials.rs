@@ -201,8 +201,12 @@ fn from_command(
     })?;
     let text = Zeroizing::new(String::from_utf8_lossy(&done.stdout).into_owned());
     if !text.is_empty() {
-        // Even output that will be refused may be (part of) a secret.
+        // Even output that will be refused may be (part of) a secret: the whole, and each
+        // line (the first line of a password manager's entry is its password).
         redact::register(text.trim_end());
+        for line in text.lines() {
+            redact::register(line.trim());
+        }
     }
     let said = done
         .stderr_line
