@@ -339,6 +339,41 @@ mod under_wine {
         assert_eq!(server.count(), 1);
     }
 
+    #[test]
+    #[ignore = "needs TOKFETCH_WINDOWS_EXE and Wine; dist/check runs it"]
+    fn a_client_secret_from_a_command() {
+        let _one = lock();
+        let w = wine();
+        w.reset();
+        let server = token_server();
+        // A batch file (on Wine's Z: drive, which is `/`) prints the secret; cmd's echo ends
+        // the line with CRLF: one line end is stripped, whichever it is.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let batch = dir.path().join("secret.cmd");
+        std::fs::write(&batch, format!("@echo {CLIENT_SECRET}\r\n")).expect("write batch");
+        let on_z = format!("Z:{}", batch.display()).replace('/', "\\\\");
+        w.write_config(&format!(
+            "{}client_secret_command = [\"cmd\", \"/c\", \"{on_z}\"]\n",
+            oauth2_config(&server)
+        ));
+        let token = w.run(&["get", "p"], &[], None);
+        assert!(token.ok().starts_with("o2"), "{token}");
+        assert_eq!(server.count(), 1);
+        let status = w.run(&["secret", "status", "p"], &[], None);
+        assert!(
+            status.ok().contains("client_secret:  command cmd /c 'Z:"),
+            "{status}"
+        );
+
+        w.write_config(&format!(
+            "{}client_secret_command = [\"cmd\", \"/c\", \"echo not signed in 1>&2 & exit 3\"]\n",
+            oauth2_config(&server)
+        ));
+        w.run(&["get", "p", "--no-cache"], &[], None)
+            .fails(4, &["failed (exit status 3): not signed in"]);
+        assert_eq!(server.count(), 1);
+    }
+
     /// Every Credential Manager item Wine keeps, as `reg query /s` lists them.
     fn credential_items(w: &Wine) -> String {
         let mut query = bare_wine(&w.prefix);
