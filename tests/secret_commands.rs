@@ -487,3 +487,45 @@ fn a_real_pass_store_gives_the_client_secret() {
         .args(["--kill", "gpg-agent"])
         .status();
 }
+
+#[test]
+#[ignore = "needs script(1) for a terminal (tests/run.sh)"]
+fn the_command_never_gets_the_terminal_tokfetch_runs_on() {
+    let script_tool = support::tools::tool("script", "TOKFETCH_TEST_SCRIPT");
+    let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
+    let env0 = Env::new();
+    let seen = env0.path().join("seen");
+    let (env, _) = scripted(
+        &server,
+        &format!(
+            "if (echo x >/dev/tty) 2>/dev/null; then echo tty >> '{s}'; else echo no-tty >> '{s}'; fi\n\
+             if [ -t 0 ]; then echo stdin-tty >> '{s}'; else echo stdin-not-tty >> '{s}'; fi\n\
+             printf '%s' '{CLIENT_SECRET}'",
+            s = seen.display()
+        ),
+    );
+    // tokfetch itself on a terminal (a pty script(1) makes): the terminal is there to take...
+    let out = env
+        .command_for(&script_tool)
+        .args(["-qec", "tokfetch get p", "/dev/null"])
+        .output()
+        .expect("script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("o2"), "{text}");
+    // ...and the command gets neither it nor stdin.
+    assert_eq!(
+        std::fs::read_to_string(&seen).expect("the script ran"),
+        "no-tty\nstdin-not-tty\n"
+    );
+    // The check itself works: a shell on that terminal does see it.
+    let control = env
+        .command_for(&script_tool)
+        .args([
+            "-qec",
+            "if (echo x >/dev/tty) 2>/dev/null; then echo has-tty; fi",
+            "/dev/null",
+        ])
+        .output()
+        .expect("script");
+    assert!(String::from_utf8_lossy(&control.stdout).contains("has-tty"));
+}
