@@ -33,6 +33,7 @@ mod retry;
 mod roots;
 mod secret;
 mod stderr;
+mod subprocess;
 mod suggest;
 mod time;
 mod token;

@@ -95,6 +95,18 @@ impl Field {
         }
     }
 
+    /// The config key whose argv array is run to print this field's secret (README "Secrets
+    /// from a command"): the field's name and `_command`, for every field alike.
+    pub fn command_key(self) -> String {
+        format!("{}_command", self.name())
+    }
+
+    /// The field whose `*_command` key this is.
+    pub fn of_command_key(key: &str) -> Option<Field> {
+        let name = key.strip_suffix("_command")?;
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// Whether the value may span lines (a PEM document).
     pub fn multiline(self) -> bool {
         matches!(self, Field::PrivateKey | Field::CredentialsJson)
@@ -162,6 +174,19 @@ mod tests {
         for f in Field::ALL {
             assert!(ENV_SUFFIXES.contains(&f.env_suffix()), "{f:?}");
         }
+    }
+
+    #[test]
+    fn every_field_has_a_command_key() {
+        for f in Field::ALL {
+            assert_eq!(Field::of_command_key(&f.command_key()), Some(f));
+        }
+        assert_eq!(
+            Field::of_command_key("client_secret_command"),
+            Some(Field::ClientSecret)
+        );
+        assert_eq!(Field::of_command_key("client_secret_env"), None);
+        assert_eq!(Field::of_command_key("_command"), None);
     }
 
     #[test]

@@ -63,6 +63,7 @@ impl Token {
 /// reuse whatever was read (`-o curl` headers need some again).
 pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
     let deadline = Instant::now() + opts.timeout;
+    credentials.bound(deadline);
     // `--refresh` also fetches a discovery document again (README "Discovery").
     let mode = if opts.refresh {
         Discover::Fresh

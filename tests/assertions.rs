@@ -723,3 +723,41 @@ fn doctor_and_inspect_show_the_key_file_and_what_is_wrong_with_it() {
     );
     assert_eq!(server.count(), 0);
 }
+
+#[test]
+fn a_private_key_comes_from_a_command_and_a_hit_runs_nothing() {
+    let server = assertion_server(Verifier::Key(RSA_A), None);
+    let env = signed_env(&server, "");
+    let key = key_file(&env, "held-elsewhere.pem", RSA_A, 0o600);
+    let runs = env.path().join("runs");
+    let script = env.path().join("key.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\ncat '{}'\n",
+            runs.display(),
+            key.display()
+        ),
+    )
+    .expect("write script");
+    set_mode(&script, 0o700);
+    env.write_config(&format!(
+        "[profiles.p]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nauth_method = \"private_key_jwt\"\nprivate_key_command = [\"{}\"]\n",
+        server.url("/token"),
+        script.display()
+    ));
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-1\n");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-1\n");
+    assert_eq!(
+        std::fs::read_to_string(&runs).expect("ran").lines().count(),
+        1,
+        "a cache hit runs nothing"
+    );
+    let status = env.run(&["secret", "status", "p"]);
+    assert!(
+        status
+            .ok()
+            .contains(&format!("private_key:    command {}", script.display())),
+        "{status}"
+    );
+}

@@ -369,8 +369,10 @@ Profile to use when none is named (before \fBdefault_profile\fR).
 .TP
 \fBTOKFETCH_\fIPROFILE\fB_CLIENT_SECRET\fR, \fBTOKFETCH_\fIPROFILE\fB_API_KEY\fR
 A profile's secrets (the name upper\-cased, anything outside A\-Z and 0\-9 as \fB_\fR).
-They win over the OS keyring; a profile's \fBclient_secret_env\fR / \fBapi_key_env\fR names
-another variable that wins over both. A variable that is set but empty is an error (exit 4).
+They win over a profile's \fBclient_secret_command\fR / \fBapi_key_command\fR /
+\fBprivate_key_command\fR (a program, run without a shell, that prints the secret) and over the
+OS keyring; a profile's \fBclient_secret_env\fR / \fBapi_key_env\fR names another variable that
+wins over all. A variable that is set but empty is an error (exit 4).
 .TP
 \fBTOKFETCH_CACHE_DIR\fR
 Token cache directory.

@@ -354,3 +354,146 @@ fn a_pem_private_key_stored_in_the_keyring_signs_assertions() {
     assert!(out.stderr.contains("deleted private_key"), "{out}");
     assert_eq!(secret_tool_lookup(&user), None);
 }
+
+/// The items `secret-tool search` finds for service `tokfetch` whose user starts with
+/// `prefix` (a split secret's chunks would be `<user>/1`, `<user>/2`, …).
+fn items_of(prefix: &str) -> Vec<String> {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", "tokfetch"])
+        .output()
+        .expect("secret-tool");
+    let all =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    all.lines()
+        .filter_map(|l| l.strip_prefix("attribute.username = "))
+        .filter(|u| u.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the Secret Service session of tests/run.sh"]
+fn a_4096_bit_key_round_trips_through_the_secret_service_signs_and_leaves_nothing() {
+    let profile = unique("kr-rsa4096");
+    let pem = support::jwt::RSA_4096;
+    let server = providers::private_key_jwt(CLIENT_ID, pem);
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nauth_method = \"private_key_jwt\"\n",
+        server.url("/oauth2/token")
+    ));
+    env.with_secret_service();
+    env.run_with_stdin(
+        &["secret", "set", &profile, "--field", "private_key"],
+        Some(pem.as_bytes()),
+    )
+    .ok();
+    let user = format!("{profile}/private_key");
+    assert_eq!(
+        secret_tool_lookup(&user).as_deref().map(str::trim_end),
+        Some(pem.trim_end())
+    );
+    // The Secret Service caps no entry: one item, not split.
+    assert_eq!(items_of(&user), vec![user.clone()]);
+    // The signature verifies against the key's public half (the server checks it).
+    let out = env.run(&["get", &profile, "--no-cache"]);
+    assert!(out.ok().starts_with("pk"), "{out}");
+    assert_eq!(server.count(), 1);
+
+    let out = env.run(&["secret", "delete", &profile]);
+    out.ok();
+    assert!(out.stderr.contains("deleted private_key"), "{out}");
+    assert_eq!(items_of(&user), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs the Secret Service session of tests/run.sh"]
+fn a_64_kib_secret_round_trips_through_the_secret_service() {
+    let profile = unique("kr-64k");
+    let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
+    let env = oauth2_env(&server, &profile);
+    // As much as `secret set` accepts: 64 KiB, one line.
+    let big: String = (0..64 * 1024)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    env.run_with_stdin(&["secret", "set", &profile], Some(big.as_bytes()))
+        .ok();
+    let user = format!("{profile}/client_secret");
+    assert_eq!(secret_tool_lookup(&user).map(|v| v.len()), Some(big.len()));
+    assert_eq!(secret_tool_lookup(&user).as_deref(), Some(big.as_str()));
+    // One byte more is refused, and the stored value stays.
+    let more = format!("{big}z");
+    env.run_with_stdin(&["secret", "set", &profile], Some(more.as_bytes()))
+        .fails(2, &["more than 64 KiB"]);
+    assert_eq!(secret_tool_lookup(&user).map(|v| v.len()), Some(big.len()));
+    env.run(&["secret", "delete", &profile]).ok();
+    assert_eq!(items_of(&user), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs the Secret Service session of tests/run.sh"]
+fn secret_tool_lookup_as_a_client_secret_command() {
+    use std::io::Write;
+    let profile = unique("kr-cmd");
+    let server = providers::oauth2(CLIENT_ID, CLIENT_SECRET, ClientAuth::Basic);
+    // Stored by secret-tool itself, under attributes of the user's choosing.
+    let mut store = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "tokfetch command test",
+            "app",
+            "tokfetch-test",
+            "item",
+            &profile,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("secret-tool");
+    store
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(CLIENT_SECRET.as_bytes())
+        .expect("write");
+    assert!(store.wait().expect("wait").success());
+
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_command = [\"secret-tool\", \"lookup\", \"app\", \"tokfetch-test\", \"item\", \"{profile}\"]\n",
+        server.url("/oauth2/token")
+    ));
+    env.with_secret_service();
+    let out = env.run(&["get", &profile]);
+    assert!(out.ok().starts_with("o2"), "{out}");
+    assert_eq!(server.count(), 1);
+
+    // Storing a keyring secret for the profile says the command still comes first.
+    let set = env.run_with_stdin(&["secret", "set", &profile], Some(OTHER_SECRET.as_bytes()));
+    set.ok();
+    assert!(
+        set.stderr.contains(
+            "note: the profile's client_secret_command takes precedence over the keyring"
+        ),
+        "{set}"
+    );
+    env.run(&["get", &profile, "--no-cache"]).ok();
+    assert_eq!(server.count(), 2, "the command's secret, not the keyring's");
+    env.run(&["secret", "delete", &profile]).ok();
+
+    // An attribute nobody stored: secret-tool exits 1 without a word, tokfetch says so.
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_command = [\"secret-tool\", \"lookup\", \"app\", \"tokfetch-test\", \"item\", \"none-{profile}\"]\n",
+        server.url("/oauth2/token")
+    ));
+    env.run(&["get", &profile, "--no-cache"]).fails(
+        4,
+        &[
+            "the client_secret command of profile",
+            "failed (exit status 1)",
+        ],
+    );
+    let _ = Command::new("secret-tool")
+        .args(["clear", "app", "tokfetch-test", "item", &profile])
+        .status();
+}

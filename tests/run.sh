@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock script tinyproxy git python3; do
+for tool in cargo dbus-run-session gnome-keyring-daemon secret-tool node npm strace man zsh fish flock script tinyproxy git python3 pass gpg; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -15,7 +15,7 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip, venv' >
 fi
 if ((${#missing[@]})); then
   echo "tests/run.sh: missing: ${missing[*]}" >&2
-  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish tinyproxy git python3 python3-venv" >&2
+  echo "  on Debian/Ubuntu: sudo apt-get install -y dbus gnome-keyring libsecret-tools nodejs npm strace man-db zsh fish tinyproxy git python3 python3-venv pass gnupg" >&2
   exit 1
 fi
 

@@ -357,6 +357,123 @@ mod under_wine {
 
     #[test]
     #[ignore = "needs TOKFETCH_WINDOWS_EXE and Wine; dist/check runs it"]
+    fn a_client_secret_from_a_command() {
+        let _one = lock();
+        let w = wine();
+        w.reset();
+        let server = token_server();
+        // A batch file (on Wine's Z: drive, which is `/`) prints the secret; cmd's echo ends
+        // the line with CRLF: one line end is stripped, whichever it is.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let batch = dir.path().join("secret.cmd");
+        std::fs::write(&batch, format!("@echo {CLIENT_SECRET}\r\n")).expect("write batch");
+        let on_z = format!("Z:{}", batch.display()).replace('/', "\\\\");
+        w.write_config(&format!(
+            "{}client_secret_command = [\"cmd\", \"/c\", \"{on_z}\"]\n",
+            oauth2_config(&server)
+        ));
+        let token = w.run(&["get", "p"], &[], None);
+        assert!(token.ok().starts_with("o2"), "{token}");
+        assert_eq!(server.count(), 1);
+        let status = w.run(&["secret", "status", "p"], &[], None);
+        assert!(
+            status.ok().contains("client_secret:  command cmd /c 'Z:"),
+            "{status}"
+        );
+
+        w.write_config(&format!(
+            "{}client_secret_command = [\"cmd\", \"/c\", \"echo not signed in 1>&2 & exit 3\"]\n",
+            oauth2_config(&server)
+        ));
+        w.run(&["get", "p", "--no-cache"], &[], None)
+            .fails(4, &["failed (exit status 3): not signed in"]);
+        assert_eq!(server.count(), 1);
+    }
+
+    /// Every Credential Manager item Wine keeps, as `reg query /s` lists them.
+    fn credential_items(w: &Wine) -> String {
+        let mut query = bare_wine(&w.prefix);
+        query.args([
+            "reg",
+            "query",
+            "HKCU\\Software\\Wine\\Credential Manager",
+            "/s",
+        ]);
+        String::from_utf8_lossy(&captured(query, None).stdout).into_owned()
+    }
+
+    #[test]
+    #[ignore = "needs TOKFETCH_WINDOWS_EXE and Wine; dist/check runs it"]
+    fn a_4096_bit_key_is_split_across_credential_manager_entries_and_deleted_whole() {
+        let _one = lock();
+        let w = wine();
+        w.reset();
+        // 3,268 bytes of PEM: more than one entry's 2,560 bytes of UTF-16 (1,280 characters).
+        let pem = support::jwt::RSA_4096;
+        assert!(pem.len() > 2 * 1280);
+        let server = providers::private_key_jwt(CLIENT_ID, pem);
+        w.write_config(&format!(
+            "[profiles.big]\nprovider = \"oauth2\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nauth_method = \"private_key_jwt\"\n",
+            server.url("/oauth2/token")
+        ));
+        let _ = w.run(&["secret", "delete", "big"], &[], None);
+        assert!(!credential_items(w).contains("big/private_key"));
+
+        w.run(
+            &["secret", "set", "big", "--field", "private_key"],
+            &[],
+            Some(pem.as_bytes()),
+        )
+        .ok();
+        // The head entry and three chunks, no more.
+        let items = credential_items(w);
+        for user in [
+            "big/private_key",
+            "big/private_key/1",
+            "big/private_key/2",
+            "big/private_key/3",
+        ] {
+            assert!(items.contains(user), "no item {user} in:\n{items}");
+        }
+        assert!(!items.contains("big/private_key/4"), "{items}");
+        let status = w.run(&["secret", "status", "big"], &[], None);
+        assert!(status.ok().contains("private_key:    keyring"), "{status}");
+
+        // Joined on read, it signs an assertion the server verifies with the public key.
+        let token = w.run(&["get", "big", "--no-cache"], &[], None);
+        assert!(token.ok().starts_with("pk"), "{token}");
+        assert_eq!(server.count(), 1);
+
+        // A smaller key in its place leaves no stale chunk behind.
+        w.run(
+            &["secret", "set", "big", "--field", "private_key"],
+            &[],
+            Some(support::jwt::EC.as_bytes()),
+        )
+        .ok();
+        let items = credential_items(w);
+        assert!(items.contains("big/private_key"), "{items}");
+        assert!(!items.contains("big/private_key/"), "{items}");
+
+        // Back to the big one, then delete: no entry of it is left.
+        w.run(
+            &["secret", "set", "big", "--field", "private_key"],
+            &[],
+            Some(pem.as_bytes()),
+        )
+        .ok();
+        let out = w.run(&["secret", "delete", "big"], &[], None);
+        out.ok();
+        assert!(out.stderr.contains("deleted private_key"), "{out}");
+        let items = credential_items(w);
+        assert!(!items.contains("big/private_key"), "{items}");
+        w.run(&["get", "big", "--no-cache"], &[], None)
+            .fails(4, &["TOKFETCH_BIG_PRIVATE_KEY"]);
+        assert_eq!(server.count(), 1);
+    }
+
+    #[test]
+    #[ignore = "needs TOKFETCH_WINDOWS_EXE and Wine; dist/check runs it"]
     fn exit_codes() {
         let _one = lock();
         let w = wine();

@@ -123,6 +123,11 @@ pub fn store(profile: &Profile, field: Field) -> anyhow::Result<()> {
         note(&format!(
             "note: {source} is set and takes precedence over the keyring"
         ));
+    } else if profile.command(field).is_some() {
+        note(&format!(
+            "note: the profile's {} takes precedence over the keyring",
+            field.command_key()
+        ));
     }
     Ok(())
 }

@@ -35,6 +35,9 @@ pub struct Profile {
     pub ca_file: Option<PathBuf>,
     /// The variables named by the profile's `*_env` keys.
     pub env_overrides: BTreeMap<Field, String>,
+    /// The argv arrays of the profile's `*_command` keys: run (without a shell) to print a
+    /// field's secret when no variable has it (README "Secrets from a command").
+    pub commands: BTreeMap<Field, Vec<String>>,
     /// The user name `git-credential` answers with (README "git").
     pub git_username: Option<String>,
     /// The hosts `git-credential` answers for (`host` or `host:port`); `None`: every https host.
@@ -45,6 +48,11 @@ impl Profile {
     /// The variable the profile's `*_env` key names for `field`, if it sets one.
     pub fn env_override(&self, field: Field) -> Option<&str> {
         self.env_overrides.get(&field).map(String::as_str)
+    }
+
+    /// The argv the profile's `*_command` key gives for `field`, if it sets one.
+    pub fn command(&self, field: Field) -> Option<&[String]> {
+        self.commands.get(&field).map(Vec::as_slice)
     }
 
     pub fn endpoint(&self) -> &crate::endpoint::Endpoint {

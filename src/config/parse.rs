@@ -134,6 +134,22 @@ impl Cx<'_> {
         raw.text.remove("ca_file");
         let ca_file = raw.paths.remove("ca_file");
         let settings = self.settings(&mut raw, provider, &at)?;
+        // A command for a secret the profile does not read, as configured, would never run:
+        // refused like every key that has no effect (a `private_key_command` beside a
+        // `private_key_file`, a `client_secret_command` for `private_key_jwt`).
+        let used = provider.secret_fields(&settings);
+        for (field, span) in &raw.command_spans {
+            if !used.contains(field) {
+                return Err(self.err(
+                    span.clone(),
+                    format!(
+                        "`{}` in profile `{name}` has no effect here: the profile does not read a {} as it is configured",
+                        field.command_key(),
+                        field.name()
+                    ),
+                ));
+            }
+        }
         Ok(Profile {
             name,
             provider,
@@ -146,6 +162,7 @@ impl Cx<'_> {
             cache: raw.flags.get("cache").copied().unwrap_or(true),
             ca_file,
             env_overrides: raw.env_overrides,
+            commands: raw.commands,
             git_username,
             git_hosts: raw.git_hosts.take(),
         })
@@ -165,6 +182,21 @@ impl Cx<'_> {
         for (key, value) in table.iter() {
             let k = key.get_ref().as_ref();
             if k == "provider" {
+                continue;
+            }
+            if let Some(field) = Field::of_command_key(k) {
+                if !provider.fields().contains(&field) {
+                    return Err(self.err(
+                        key.span(),
+                        format!(
+                            "key `{k}` does not apply to provider \"{}\" (profile `{name}`): it has no {}",
+                            provider.name(),
+                            field.name()
+                        ),
+                    ));
+                }
+                p.commands.insert(field, self.argv(key, value, name)?);
+                p.command_spans.insert(field, key.span());
                 continue;
             }
             let Some(spec) = COMMON_KEYS
@@ -391,6 +423,8 @@ struct RawProfile {
     /// Path values as resolved (`text` has them as text, for the provider's settings).
     paths: BTreeMap<&'static str, PathBuf>,
     env_overrides: BTreeMap<Field, String>,
+    commands: BTreeMap<Field, Vec<String>>,
+    command_spans: BTreeMap<Field, std::ops::Range<usize>>,
     params: Vec<(String, String)>,
     git_hosts: Option<Vec<String>>,
 }

@@ -147,6 +147,36 @@ impl Cx<'_> {
         ))
     }
 
+    /// `client_secret_command = ["op", "read", "op://…"]`: a program and its arguments, run
+    /// without a shell, so a non-empty list of strings whose first names the program.
+    pub(super) fn argv(&self, key: &Key, value: &Value, profile: &str) -> Result<Vec<String>> {
+        let what = Self::describe(key.get_ref(), Some(profile));
+        let shape = "a list of strings, the program and its arguments (run without a shell), e.g. [\"op\", \"read\", \"op://Private/tokfetch/credential\"]";
+        let DeValue::Array(items) = value.get_ref() else {
+            return Err(self.err(value.span(), format!("{what} must be {shape}")));
+        };
+        if items.is_empty() {
+            return Err(self.err(value.span(), format!("{what} must name a program: {shape}")));
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let DeValue::String(s) = item.get_ref() else {
+                return Err(self.err(item.span(), format!("{what} must be {shape}")));
+            };
+            if s.contains('\0') {
+                return Err(self.err(item.span(), format!("{what} must not contain NUL")));
+            }
+            out.push(s.to_string());
+        }
+        if out[0].trim().is_empty() {
+            return Err(self.err(
+                items[0].span(),
+                format!("{what} must name a program first, not an empty string"),
+            ));
+        }
+        Ok(out)
+    }
+
     /// `git_hosts = ["git.example.com", "git.example.com:8443"]`: a non-empty list of hosts.
     pub(super) fn hosts(&self, key: &Key, value: &Value, profile: &str) -> Result<Vec<String>> {
         let what = Self::describe(key.get_ref(), Some(profile));

@@ -18,6 +18,9 @@ pub const EC_SEC1: &str = include_str!("../keys/ec.sec1.pem");
 pub const ED25519: &str = include_str!("../keys/ed25519.pem");
 pub const EC_P384: &str = include_str!("../keys/ec-p384.pem");
 pub const RSA_1024: &str = include_str!("../keys/rsa-1024.pem");
+/// A 4096-bit RSA key (PKCS#8, 3,268 bytes): more than one Windows Credential Manager entry
+/// holds, so the keyring tests see it split and joined (README "Big secrets").
+pub const RSA_4096: &str = include_str!("../keys/rsa-4096.pem");
 /// The CI platform's signing key in the federation tests.
 pub const ISSUER: &str = include_str!("../keys/issuer.pem");
 
@@ -30,6 +33,7 @@ pub const ALL_KEYS: &[&str] = &[
     ED25519,
     EC_P384,
     RSA_1024,
+    RSA_4096,
     ISSUER,
 ];
 

@@ -407,3 +407,40 @@ pub fn oauth2(client_id: &'static str, secret: &'static str, auth: ClientAuth) -
         st.issue(body)
     })
 }
+
+/// A `private_key_jwt` server at /oauth2/token (RFC 7523 §3): the client assertion must be
+/// signed by `pem`'s key with `iss` = `sub` = the client id, and `client_id` match; no
+/// secret of any other kind may come along.
+pub fn private_key_jwt(client_id: &'static str, pem: &'static str) -> TokenServer {
+    State::new("pk", Knobs::default()).into_server(move |st, req| {
+        if let Some(a) = basics(req, "/oauth2/token", "application/x-www-form-urlencoded") {
+            return a;
+        }
+        let form = req.form();
+        if req.header("authorization").is_some() || get(&form, "client_secret").is_some() {
+            return oauth_error(
+                400,
+                "invalid_request",
+                "more than one client authentication",
+            );
+        }
+        if get(&form, "client_assertion_type")
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            || get(&form, "client_id") != Some(client_id)
+        {
+            return oauth_error(400, "invalid_request", "bad fields");
+        }
+        let assertion = get(&form, "client_assertion").unwrap_or_default();
+        if let Err(why) = super::jwt::verify(assertion, pem) {
+            return oauth_error(401, "invalid_client", &format!("signature: {why}"));
+        }
+        let (_, claims) = super::jwt::decode(assertion);
+        if claims["iss"] != client_id || claims["sub"] != client_id {
+            return oauth_error(401, "invalid_client", "iss and sub must be the client id");
+        }
+        if let Some(refused) = not_client_credentials(&form) {
+            return refused;
+        }
+        st.issue(json!({"access_token": st.token(), "token_type": "Bearer"}))
+    })
+}

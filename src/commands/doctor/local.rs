@@ -106,9 +106,11 @@ pub fn profile<'c>(
 /// comes from the environment.
 pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     let fields = profile.provider.secret_fields(&profile.settings);
-    let all_from_env = fields
-        .iter()
-        .all(|&f| matches!(credentials::from_env(profile, f), FromEnv::Found(..)));
+    // A `*_command` is named, never run, here (README "Secrets from a command").
+    let all_from_env = fields.iter().all(|&f| {
+        matches!(credentials::from_env(profile, f), FromEnv::Found(..))
+            || profile.command(f).is_some()
+    });
     let keyring = keystore::probe_within(KEYRING_WAIT);
     for field in fields {
         let name = field.name();
@@ -120,6 +122,13 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
                 "secret",
                 Failure::credentials(format!("{name}: {said}")).hint(format!(
                     "give ${var} the secret, or unset it to use the next source"
+                )),
+            ),
+            Presence::Unrunnable(..) => Check::fail(
+                "secret",
+                Failure::credentials(format!("{name}: {said}")).hint(format!(
+                    "install the program, or name it by its full path in {}",
+                    field.command_key()
                 )),
             ),
             Presence::Missing | Presence::Unknown(_) => {
@@ -154,7 +163,7 @@ pub fn secrets_and_keyring(report: &mut Report, profile: &Profile) -> anyhow::Re
         Err(why) if all_from_env => Check::warn(
             "keyring",
             format!("unreachable ({why})"),
-            "every secret of this profile comes from the environment, so this does not matter here",
+            "every secret of this profile comes from the environment or a command, so this does not matter here",
         ),
         Err(why) => Check::fail(
             "keyring",
