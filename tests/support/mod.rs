@@ -3,6 +3,7 @@
 //! binary prints.
 #![allow(dead_code)]
 
+pub mod dpop;
 pub mod federation;
 pub mod jwt;
 pub mod providers;
