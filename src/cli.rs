@@ -415,6 +415,7 @@ impl Args for KeyFlags {
                     .value_name(name.to_uppercase());
                 arg = match kind {
                     KeyKind::OneOf(values) => arg.value_parser(values.to_vec()),
+                    KeyKind::Bool => arg.value_parser(["true", "false"]),
                     KeyKind::Url => arg.value_name("URL").value_hint(clap::ValueHint::Url),
                     KeyKind::Path => arg.value_name("PATH").value_hint(clap::ValueHint::FilePath),
                     _ => arg,

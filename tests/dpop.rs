@@ -116,7 +116,61 @@ fn a_nonce_challenge_is_answered_once_and_the_curl_output_is_accepted_by_the_api
     let (key, mode) = cached_key(&env);
     assert_eq!(mode, 0o600);
     assert!(!key.is_empty());
-    never_the_key(&env, &[&verbose]);
+    // inspect names the key by its thumbprint, offline, never the key or a proof.
+    let json = env.run(&["get", "p", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_str(json.ok()).expect("json");
+    let inspect = env.run(&["inspect", "p", "--json"]);
+    let i: serde_json::Value = serde_json::from_str(inspect.ok()).expect("json");
+    assert_eq!(i["dpop"], "ES256");
+    assert_eq!(i["cache"]["token"]["token_type"], "DPoP");
+    assert_eq!(i["cache"]["token"]["dpop_jkt"], v["dpop_jkt"]);
+    let text = env.run(&["inspect", "p"]);
+    assert!(text.ok().contains("dpop key"), "{text}");
+    for o in [&inspect, &text] {
+        assert!(!o.stdout.contains("eyJ"), "{o}");
+        o.assert_never_shows(v["access_token"].as_str().expect("token"));
+    }
+    never_the_key(&env, &[&verbose, &json, &inspect, &text]);
+}
+
+#[test]
+fn profile_add_writes_dpop_as_a_boolean() {
+    let env = Env::new();
+    let out = env.run(&[
+        "profile",
+        "add",
+        "d",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        "c",
+        "--token-url",
+        "https://idp.example/token",
+        "--dpop",
+        "true",
+        "--dpop-alg",
+        "PS256",
+        "--no-secret",
+    ]);
+    out.ok();
+    let text = std::fs::read_to_string(&env.config).expect("config");
+    assert!(text.contains("dpop = true\n"), "{text}");
+    assert!(text.contains("dpop_alg = \"PS256\""), "{text}");
+    env.run(&[
+        "profile",
+        "add",
+        "e",
+        "--provider",
+        "oauth2",
+        "--client-id",
+        "c",
+        "--token-url",
+        "https://idp.example/token",
+        "--dpop",
+        "yes",
+        "--no-secret",
+    ])
+    .fails(2, &["--dpop"]);
 }
 
 #[test]

@@ -30,6 +30,9 @@ struct View {
     #[serde(skip_serializing_if = "Option::is_none")]
     discovered: Option<Discovered>,
     auth_method: String,
+    /// The DPoP key algorithm of a profile whose tokens are bound to a key (RFC 9449).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop: Option<&'static str>,
     client_id: String,
     scope: Option<String>,
     secrets: Vec<SecretView>,
@@ -62,6 +65,9 @@ struct CacheView {
 #[derive(Serialize)]
 struct TokenView {
     token_type: &'static str,
+    /// The thumbprint of a DPoP token's key (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<String>,
     obtained_at: Option<String>,
     expires_at: String,
     expires_in: u64,
@@ -109,6 +115,7 @@ fn view(profile: &Profile, now: u64) -> View {
         issuer: issuer.clone(),
         discovered: issuer.and_then(|i| discovered(profile, &i, now)),
         auth_method: profile.provider.client_auth(s),
+        dpop: profile.provider.dpop(s).map(|a| a.name()),
         client_id: s.client_id.clone(),
         scope: s.scope.clone(),
         secrets: secrets(profile),
@@ -186,7 +193,12 @@ fn cached(profile: &Profile, now: u64) -> CacheView {
     // encoding, whatever a claim quotes.
     let left = entry.remaining(now);
     view.token = Some(TokenView {
-        token_type: "Bearer",
+        token_type: if entry.dpop.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
+        dpop_jkt: entry.dpop.as_ref().map(|k| k.jkt().to_string()),
         obtained_at: entry.obtained_at.map(time::rfc3339),
         expires_at: time::rfc3339(entry.expires_at),
         expires_in: left,
@@ -218,6 +230,12 @@ fn text(v: &View) -> String {
         rows.push(("token url", format!("{}{note}", d.token_endpoint)));
     }
     rows.push(("auth", v.auth_method.clone()));
+    if let Some(alg) = v.dpop {
+        rows.push((
+            "dpop",
+            format!("{alg} (a fresh key per token, kept with it)"),
+        ));
+    }
     rows.push(("client_id", v.client_id.clone()));
     rows.push(("scope", v.scope.clone().unwrap_or_else(|| "(none)".into())));
     for s in &v.secrets {
@@ -242,6 +260,12 @@ fn text(v: &View) -> String {
 
 fn token_rows(t: &TokenView, rows: &mut Vec<(&str, String)>) {
     rows.push(("token", format!("{} (not shown)", t.token_type)));
+    if let Some(jkt) = &t.dpop_jkt {
+        rows.push((
+            "dpop key",
+            format!("thumbprint {jkt} (the key is not shown)"),
+        ));
+    }
     if let Some(at) = &t.obtained_at {
         rows.push(("obtained", at.clone()));
     }
