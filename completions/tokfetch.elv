@@ -29,6 +29,7 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --version 'Print version'
             cand get 'Print a valid token for a profile'
             cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
@@ -43,6 +44,9 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;get'= {
             cand -o 'Output format'
             cand --output 'Output format'
+            cand --method 'DPoP profiles: the HTTP method of the API request the proof is for'
+            cand --url 'DPoP profiles: the URL of the API request the proof is for'
+            cand --nonce 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)'
             cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
             cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
@@ -56,6 +60,25 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tokfetch;header'= {
+            cand --method 'DPoP profiles: the HTTP method of the API request the proof is for'
+            cand --url 'DPoP profiles: the URL of the API request the proof is for'
+            cand --nonce 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)'
+            cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
+            cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-cache 'Neither read nor write the token cache'
+            cand --refresh 'Fetch a new token even if a cached one is still valid, then cache it'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;proof'= {
+            cand --method 'The HTTP method of the API request (`htm`)'
+            cand --url 'The URL of the API request (`htu`: without query and fragment)'
+            cand --nonce 'The nonce the API server asked for (its `DPoP-Nonce` header)'
             cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
             cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
@@ -179,6 +202,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --client-cert-file 'oauth2: PEM certificate chain, leaf first: the TLS client certificate (tls_client_auth), or the x5t thumbprints of private_key_jwt assertions'
             cand --assertion-source 'oauth2: where federated and token_exchange get their identity token: github-actions, env:VAR or file:PATH'
             cand --assertion-audience 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions'
+            cand --dpop 'oauth2: true: bind each token to a fresh key pair with DPoP (RFC 9449); using it then needs a proof per request (tokfetch proof)'
+            cand --dpop-alg 'oauth2: the DPoP key''s algorithm: ES256 (P-256), EdDSA (Ed25519) or PS256 (RSA 2048)'
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
             cand --default 'Also make it the default_profile'
             cand --no-secret 'Do not offer to store the secret now'
@@ -279,6 +304,7 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;help'= {
             cand get 'Print a valid token for a profile'
             cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
@@ -293,6 +319,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;help;get'= {
         }
         &'tokfetch;help;header'= {
+        }
+        &'tokfetch;help;proof'= {
         }
         &'tokfetch;help;exec'= {
         }

@@ -430,3 +430,27 @@ fn each_token_gets_a_fresh_key_and_a_tampered_key_is_not_a_hit() {
     );
     assert_eq!(ts.server.count(), 5);
 }
+
+#[test]
+fn git_credential_does_not_answer_for_a_dpop_profile() {
+    let ts = TokenServer::start(mode(None));
+    let env = env_for(&ts, None);
+    let mut child = env
+        .command()
+        .args(["-v", "git-credential", "p", "get"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"protocol=https\nhost=git.example\n\n")
+        .expect("write");
+    let out = Out::new(&["git-credential"], child.wait_with_output().expect("wait"));
+    assert_eq!(out.ok(), "", "git gets nothing to send as Basic");
+    assert!(out.stderr.contains("git can send no DPoP proof"), "{out}");
+    assert_eq!(ts.server.count(), 0);
+}
