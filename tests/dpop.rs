@@ -116,6 +116,10 @@ fn a_nonce_challenge_is_answered_once_and_the_curl_output_is_accepted_by_the_api
     let (key, mode) = cached_key(&env);
     assert_eq!(mode, 0o600);
     assert!(!key.is_empty());
+    // A cached token does not make a plain `header` (which the clap-free fast path would
+    // answer for a Bearer profile) print a Bearer header: the request is still required.
+    env.run(&["header", "p"])
+        .fails(2, &["uses DPoP", "--method and --url"]);
     // inspect names the key by its thumbprint, offline, never the key or a proof.
     let json = env.run(&["get", "p", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_str(json.ok()).expect("json");
