@@ -458,3 +458,42 @@ fn git_credential_does_not_answer_for_a_dpop_profile() {
     assert!(out.stderr.contains("git can send no DPoP proof"), "{out}");
     assert_eq!(ts.server.count(), 0);
 }
+
+#[test]
+fn a_dpop_hit_reads_no_secret_and_touches_no_network() {
+    let ts = TokenServer::start(mode(None));
+    let mut env = env_for(&ts, None);
+    env.run(&["get", "p"]).ok();
+    env.unset("TOKFETCH_P_CLIENT_SECRET");
+    for args in [
+        &["get", "p", "-o", "json"][..],
+        &[
+            "proof",
+            "p",
+            "--method",
+            "GET",
+            "--url",
+            "https://api.example/x",
+        ],
+        &[
+            "header",
+            "p",
+            "--method",
+            "GET",
+            "--url",
+            "https://api.example/x",
+        ],
+    ] {
+        let (stdout, calls) = env.strace("socket,connect", args);
+        assert!(!stdout.is_empty());
+        let net: Vec<&String> = calls
+            .iter()
+            .filter(|l| l.contains("socket(") || l.contains("connect("))
+            .collect();
+        assert!(
+            net.is_empty(),
+            "{args:?}: a DPoP hit made network calls:\n{net:#?}"
+        );
+    }
+    assert_eq!(ts.server.count(), 1);
+}
