@@ -31,7 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a valid token for a profile')
-            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`)')
+            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`')
             [CompletionResult]::new('proof', 'proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment, never on its command line')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Store, delete or check a profile''s secrets')
@@ -337,7 +337,7 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
         }
         'tokfetch;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a valid token for a profile')
-            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`)')
+            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`')
             [CompletionResult]::new('proof', 'proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment, never on its command line')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Store, delete or check a profile''s secrets')

@@ -28,7 +28,7 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand get 'Print a valid token for a profile'
-            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
             cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'
@@ -303,7 +303,7 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         }
         &'tokfetch;help'= {
             cand get 'Print a valid token for a profile'
-            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
             cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'

@@ -56,7 +56,7 @@ pub struct Cli {
 pub enum Command {
     /// Print a valid token for a profile
     Get(GetArgs),
-    /// Print `Authorization: Bearer <token>` (same as `get -o header`)
+    /// Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`
     Header(HeaderArgs),
     /// Print a DPoP proof (RFC 9449) for one API request with a DPoP profile's token
     Proof(ProofArgs),
