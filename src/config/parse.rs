@@ -129,8 +129,10 @@ impl Cx<'_> {
         let provider = self.provider(table, &at)?;
         let mut raw = self.read_keys(table, provider, &at, config_path)?;
         self.complete(&raw, provider, &at)?;
-        // Not a provider setting: it never goes on the wire to the token endpoint.
+        // Not provider settings: they never go on the wire to the token endpoint.
         let git_username = raw.text.remove("git_username");
+        raw.text.remove("ca_file");
+        let ca_file = raw.paths.remove("ca_file");
         let settings = self.settings(&mut raw, provider, &at)?;
         Ok(Profile {
             name,
@@ -142,7 +144,7 @@ impl Cx<'_> {
                 .copied()
                 .unwrap_or(false),
             cache: raw.flags.get("cache").copied().unwrap_or(true),
-            ca_file: raw.ca_file,
+            ca_file,
             env_overrides: raw.env_overrides,
             git_username,
             git_hosts: raw.git_hosts.take(),
@@ -206,12 +208,9 @@ impl Cx<'_> {
                 KeyKind::Path => {
                     let raw = self.string(key, value, Some(name))?;
                     let path = resolve_path(config_path, &raw);
-                    if spec.name == "ca_file" {
-                        p.ca_file = Some(path);
-                    } else {
-                        p.text
-                            .insert(spec.name, path.to_string_lossy().into_owned());
-                    }
+                    p.text
+                        .insert(spec.name, path.to_string_lossy().into_owned());
+                    p.paths.insert(spec.name, path);
                 }
                 KeyKind::Params { reserved } => {
                     p.params = self.params(value, name, reserved)?;
@@ -389,7 +388,8 @@ struct RawProfile {
     text: BTreeMap<&'static str, String>,
     flags: BTreeMap<&'static str, bool>,
     spans: BTreeMap<&'static str, std::ops::Range<usize>>,
-    ca_file: Option<PathBuf>,
+    /// Path values as resolved (`text` has them as text, for the provider's settings).
+    paths: BTreeMap<&'static str, PathBuf>,
     env_overrides: BTreeMap<Field, String>,
     params: Vec<(String, String)>,
     git_hosts: Option<Vec<String>>,

@@ -216,7 +216,7 @@ pub enum KeyKind {
     Params { reserved: &'static [&'static str] },
 }
 
-/// A problem found by [`Provider::check`]: the key it concerns (its line is shown) and what is
+/// A problem found by [`Provider::settle`]: the key it concerns (its line is shown) and what is
 /// wrong, naming the profile as `{profile}`.
 #[derive(Debug)]
 pub struct Problem {

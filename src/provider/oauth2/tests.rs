@@ -439,3 +439,54 @@ fn dpop_profiles_carry_a_proof_of_the_token_request() {
             .any(|(k, _)| k.starts_with("dpop"))
     );
 }
+
+/// The identity is the config's own words, in 0.2.0's order, so that its cache files stay
+/// hits: paths as resolved then, the algorithm and method as written, an assertion source as
+/// written (`file:~/…` is not expanded here).
+#[test]
+fn identity_is_what_0_2_0_stored() {
+    let p = profile(&format!(
+        "{BASE}auth_method = \"private_key_jwt\"\nprivate_key_file = \"keys/k.pem\"\nkey_id = \"k1\"\nsigning_alg = \"EdDSA\"\nclient_cert_file = \"/c.pem\"\nassertion_audience = \"aud\"\naudience = \"api://a\"\nresource = \"https://r\"\n"
+    ));
+    let s = |v: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        v.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    };
+    assert_eq!(
+        p.provider.identity(&p.settings),
+        s(&[
+            ("audience", "api://a"),
+            ("resource", "https://r"),
+            ("private_key_file", "/t/keys/k.pem"),
+            ("key_id", "k1"),
+            ("signing_alg", "EdDSA"),
+            ("client_cert_file", "/c.pem"),
+            ("assertion_audience", "aud"),
+            ("auth_method", "private_key_jwt"),
+        ])
+    );
+    let p = profile(
+        "[profiles.o]\nprovider = \"oauth2\"\nissuer = \"https://i\"\nclient_id = \"c\"\ngrant = \"token_exchange\"\nauth_method = \"none\"\nassertion_source = \"file:~/t\"\nsubject_token_type = \"urn:x\"\nrequested_token_type = \"urn:y\"\n",
+    );
+    assert_eq!(
+        p.provider.identity(&p.settings),
+        s(&[
+            ("issuer", "https://i"),
+            ("assertion_source", "file:~/t"),
+            ("subject_token_type", "urn:x"),
+            ("requested_token_type", "urn:y"),
+            ("auth_method", "none"),
+            ("grant", "token_exchange"),
+        ])
+    );
+    let p = profile(&format!(
+        "{BASE}auth_method = \"tls_client_auth\"\nclient_cert_file = \"/c.pem\"\nprivate_key_env = \"MY_KEY\"\n"
+    ));
+    assert_eq!(
+        p.provider.identity(&p.settings),
+        s(&[
+            ("private_key_env", "MY_KEY"),
+            ("client_cert_file", "/c.pem"),
+            ("auth_method", "tls_client_auth"),
+        ])
+    );
+}
