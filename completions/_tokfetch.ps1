@@ -31,7 +31,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a valid token for a profile')
-            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`)')
+            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`')
+            [CompletionResult]::new('proof', 'proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment, never on its command line')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Store, delete or check a profile''s secrets')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime')
@@ -47,6 +48,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
         'tokfetch;get' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'DPoP profiles: the HTTP method of the API request the proof is for')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'DPoP profiles: the URL of the API request the proof is for')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Reuse a cached token only if it stays valid at least this long')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the whole fetch, all attempts included, after this long')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
@@ -61,6 +65,26 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             break
         }
         'tokfetch;header' {
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'DPoP profiles: the HTTP method of the API request the proof is for')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'DPoP profiles: the URL of the API request the proof is for')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)')
+            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Reuse a cached token only if it stays valid at least this long')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the whole fetch, all attempts included, after this long')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the token cache')
+            [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Fetch a new token even if a cached one is still valid, then cache it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokfetch;proof' {
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method of the API request (`htm`)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The URL of the API request (`htu`: without query and fragment)')
+            [CompletionResult]::new('--nonce', '--nonce', [CompletionResultType]::ParameterName, 'The nonce the API server asked for (its `DPoP-Nonce` header)')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Reuse a cached token only if it stays valid at least this long')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the whole fetch, all attempts included, after this long')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
@@ -199,6 +223,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('--assertion-audience', '--assertion-audience', [CompletionResultType]::ParameterName, 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions')
             [CompletionResult]::new('--assertion-issuer', '--assertion-issuer', [CompletionResultType]::ParameterName, 'oauth2: jwt_bearer: the `iss` of the signed assertion (default: client_id)')
             [CompletionResult]::new('--assertion-subject', '--assertion-subject', [CompletionResultType]::ParameterName, 'oauth2: jwt_bearer: the `sub` of the signed assertion, the user or account the token is for (default: the issuer)')
+            [CompletionResult]::new('--dpop', '--dpop', [CompletionResultType]::ParameterName, 'oauth2: true: bind each token to a fresh key pair with DPoP (RFC 9449); using it then needs a proof per request (tokfetch proof)')
+            [CompletionResult]::new('--dpop-alg', '--dpop-alg', [CompletionResultType]::ParameterName, 'oauth2: the DPoP key''s algorithm: ES256 (P-256), EdDSA (Ed25519) or PS256 (RSA 2048)')
             [CompletionResult]::new('--credentials-file', '--credentials-file', [CompletionResultType]::ParameterName, 'google: the service account''s JSON key file, as Google Cloud hands it out (else the secret field credentials_json); must not be readable by others')
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'google: domain-wide delegation: the user the service account acts as (the assertion''s sub)')
             [CompletionResult]::new('--target-audience', '--target-audience', [CompletionResultType]::ParameterName, 'google: ask for an ID token for this audience (Cloud Run, IAP: the service''s URL) instead of an access token')
@@ -316,7 +342,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
         }
         'tokfetch;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a valid token for a profile')
-            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`)')
+            [CompletionResult]::new('header', 'header', [CompletionResultType]::ParameterValue, 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`')
+            [CompletionResult]::new('proof', 'proof', [CompletionResultType]::ParameterValue, 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the token in its environment, never on its command line')
             [CompletionResult]::new('secret', 'secret', [CompletionResultType]::ParameterValue, 'Store, delete or check a profile''s secrets')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime')
@@ -333,6 +360,9 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             break
         }
         'tokfetch;help;header' {
+            break
+        }
+        'tokfetch;help;proof' {
             break
         }
         'tokfetch;help;exec' {

@@ -49,6 +49,9 @@ _tokfetch() {
             tokfetch,profiles)
                 cmd="tokfetch__subcmd__profiles"
                 ;;
+            tokfetch,proof)
+                cmd="tokfetch__subcmd__proof"
+                ;;
             tokfetch,secret)
                 cmd="tokfetch__subcmd__secret"
                 ;;
@@ -96,6 +99,9 @@ _tokfetch() {
                 ;;
             tokfetch__subcmd__help,profiles)
                 cmd="tokfetch__subcmd__help__subcmd__profiles"
+                ;;
+            tokfetch__subcmd__help,proof)
+                cmd="tokfetch__subcmd__help__subcmd__proof"
                 ;;
             tokfetch__subcmd__help,secret)
                 cmd="tokfetch__subcmd__help__subcmd__secret"
@@ -167,7 +173,7 @@ _tokfetch() {
 
     case "${cmd}" in
         tokfetch)
-            opts="-v -q -h -V --config --verbose --quiet --help --version get header exec secret profiles profile cache inspect doctor git-credential completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version get header proof exec secret profiles profile cache inspect doctor git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,7 +401,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__get)
-            opts="-o -v -q -h --output --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
+            opts="-o -v -q -h --output --method --url --nonce --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +413,18 @@ _tokfetch() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "raw json header curl env exec-credential" -- "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --min-ttl)
@@ -469,12 +487,24 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__header)
-            opts="-v -q -h --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
+            opts="-v -q -h --method --url --nonce --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --min-ttl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -506,7 +536,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__help)
-            opts="get header exec secret profiles profile cache inspect doctor git-credential completions help"
+            opts="get header proof exec secret profiles profile cache inspect doctor git-credential completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +745,20 @@ _tokfetch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokfetch__subcmd__help__subcmd__proof)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokfetch__subcmd__help__subcmd__secret)
             opts="set delete status"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -830,7 +874,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__profile__subcmd__add)
-            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --assertion-issuer --assertion-subject --credentials-file --subject --target-audience --default --no-secret --config --verbose --quiet --help"
+            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --assertion-issuer --assertion-subject --dpop --dpop-alg --credentials-file --subject --target-audience --default --no-secret --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -932,6 +976,14 @@ _tokfetch() {
                     ;;
                 --assertion-subject)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --dpop-alg)
+                    COMPREPLY=($(compgen -W "ES256 EdDSA PS256" -- "${cur}"))
                     return 0
                     ;;
                 --credentials-file)
@@ -1071,6 +1123,55 @@ _tokfetch() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__proof)
+            opts="-v -q -h --method --url --nonce --no-cache --refresh --min-ttl --timeout --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     local oldifs
                     if [ -n "${IFS+x}" ]; then
@@ -1302,7 +1403,7 @@ _tokfetch_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}"
     [[ "$cur" == -* ]] && return 0
     case "${COMP_WORDS[COMP_CWORD-1]}" in
-        --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--credentials-file|--subject|--target-audience) return 0 ;;
+        --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) return 0 ;;
     esac
     local i w sub="" nested="" positional=0 cfg=()
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -1311,7 +1412,7 @@ _tokfetch_with_profiles() {
             --) return 0 ;;
             --config) cfg=(--config "${COMP_WORDS[i+1]}"); (( i++ )); continue ;;
             --config=*) cfg=(--config "${w#--config=}"); continue ;;
-            --config|-o|--output|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--credentials-file|--subject|--target-audience) (( i++ )); continue ;;
+            --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) (( i++ )); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$sub" ]]; then sub="$w"; continue; fi
@@ -1322,7 +1423,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names

@@ -28,7 +28,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand get 'Print a valid token for a profile'
-            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
+            cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
@@ -43,6 +44,9 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;get'= {
             cand -o 'Output format'
             cand --output 'Output format'
+            cand --method 'DPoP profiles: the HTTP method of the API request the proof is for'
+            cand --url 'DPoP profiles: the URL of the API request the proof is for'
+            cand --nonce 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)'
             cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
             cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
@@ -56,6 +60,25 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tokfetch;header'= {
+            cand --method 'DPoP profiles: the HTTP method of the API request the proof is for'
+            cand --url 'DPoP profiles: the URL of the API request the proof is for'
+            cand --nonce 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)'
+            cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
+            cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-cache 'Neither read nor write the token cache'
+            cand --refresh 'Fetch a new token even if a cached one is still valid, then cache it'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;proof'= {
+            cand --method 'The HTTP method of the API request (`htm`)'
+            cand --url 'The URL of the API request (`htu`: without query and fragment)'
+            cand --nonce 'The nonce the API server asked for (its `DPoP-Nonce` header)'
             cand --min-ttl 'Reuse a cached token only if it stays valid at least this long'
             cand --timeout 'Give up on the whole fetch, all attempts included, after this long'
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
@@ -181,6 +204,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --assertion-audience 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions'
             cand --assertion-issuer 'oauth2: jwt_bearer: the `iss` of the signed assertion (default: client_id)'
             cand --assertion-subject 'oauth2: jwt_bearer: the `sub` of the signed assertion, the user or account the token is for (default: the issuer)'
+            cand --dpop 'oauth2: true: bind each token to a fresh key pair with DPoP (RFC 9449); using it then needs a proof per request (tokfetch proof)'
+            cand --dpop-alg 'oauth2: the DPoP key''s algorithm: ES256 (P-256), EdDSA (Ed25519) or PS256 (RSA 2048)'
             cand --credentials-file 'google: the service account''s JSON key file, as Google Cloud hands it out (else the secret field credentials_json); must not be readable by others'
             cand --subject 'google: domain-wide delegation: the user the service account acts as (the assertion''s sub)'
             cand --target-audience 'google: ask for an ID token for this audience (Cloud Run, IAP: the service''s URL) instead of an access token'
@@ -283,7 +308,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         }
         &'tokfetch;help'= {
             cand get 'Print a valid token for a profile'
-            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+            cand header 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
+            cand proof 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile''s token'
             cand exec 'Run a command with the token in its environment, never on its command line'
             cand secret 'Store, delete or check a profile''s secrets'
             cand profiles 'List profiles: provider, endpoint, secrets present, cached token''s remaining lifetime'
@@ -298,6 +324,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;help;get'= {
         }
         &'tokfetch;help;header'= {
+        }
+        &'tokfetch;help;proof'= {
         }
         &'tokfetch;help;exec'= {
         }

@@ -30,7 +30,8 @@ complete -c tokfetch -n "__fish_tokfetch_needs_command" -s q -l quiet -d 'Print 
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -s V -l version -d 'Print version'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "get" -d 'Print a valid token for a profile'
-complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "proof" -d 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile\'s token'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
@@ -47,6 +48,9 @@ header\t'`Authorization: Bearer <token>`'
 curl\t'A curl config for `curl -K -`: the headers an API call needs'
 env\t'`export TOKFETCH_TOKEN=\'<token>\'`, for eval'
 exec-credential\t'A Kubernetes ExecCredential, for a kubeconfig `exec:` entry'"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l method -d 'DPoP profiles: the HTTP method of the API request the proof is for' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l url -d 'DPoP profiles: the URL of the API request the proof is for' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l nonce -d 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
@@ -55,6 +59,9 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -l refresh -d 'Fe
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l method -d 'DPoP profiles: the HTTP method of the API request the proof is for' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l url -d 'DPoP profiles: the URL of the API request the proof is for' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l nonce -d 'DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
@@ -63,6 +70,17 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -l refresh -d 
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand header" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l method -d 'The HTTP method of the API request (`htm`)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l url -d 'The URL of the API request (`htu`: without query and fragment)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l nonce -d 'The nonce the API server asked for (its `DPoP-Nonce` header)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l no-cache -d 'Neither read nor write the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -l refresh -d 'Fetch a new token even if a cached one is still valid, then cache it'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand proof" -s h -l help -d 'Print help'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l env -d 'Environment variable to put the token in' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l min-ttl -d 'Reuse a cached token only if it stays valid at least this long' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand exec" -l timeout -d 'Give up on the whole fetch, all attempts included, after this long' -r
@@ -155,6 +173,11 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_se
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-audience -d 'oauth2: the `aud` of signed assertions (default: the token endpoint), and the audience asked of github-actions' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-issuer -d 'oauth2: jwt_bearer: the `iss` of the signed assertion (default: client_id)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l assertion-subject -d 'oauth2: jwt_bearer: the `sub` of the signed assertion, the user or account the token is for (default: the issuer)' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l dpop -d 'oauth2: true: bind each token to a fresh key pair with DPoP (RFC 9449); using it then needs a proof per request (tokfetch proof)' -r -f -a "true\t''
+false\t''"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l dpop-alg -d 'oauth2: the DPoP key\'s algorithm: ES256 (P-256), EdDSA (Ed25519) or PS256 (RSA 2048)' -r -f -a "ES256\t''
+EdDSA\t''
+PS256\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l credentials-file -d 'google: the service account\'s JSON key file, as Google Cloud hands it out (else the secret field credentials_json); must not be readable by others' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l subject -d 'google: domain-wide delegation: the user the service account acts as (the assertion\'s sub)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l target-audience -d 'google: ask for an ID token for this audience (Cloud Run, IAP: the service\'s URL) instead of an access token' -r
@@ -202,18 +225,19 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -l config
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "get" -d 'Print a valid token for a profile'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "cache" -d 'Manage the token cache'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "completions" -d 'Print shell completions'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "get" -d 'Print a valid token for a profile'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "proof" -d 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile\'s token'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "completions" -d 'Print shell completions'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
@@ -230,7 +254,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"

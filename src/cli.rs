@@ -56,8 +56,10 @@ pub struct Cli {
 pub enum Command {
     /// Print a valid token for a profile
     Get(GetArgs),
-    /// Print `Authorization: Bearer <token>` (same as `get -o header`)
+    /// Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`
     Header(HeaderArgs),
+    /// Print a DPoP proof (RFC 9449) for one API request with a DPoP profile's token
+    Proof(ProofArgs),
     /// Run a command with the token in its environment, never on its command line
     Exec(ExecArgs),
     /// Store, delete or check a profile's secrets
@@ -121,6 +123,9 @@ pub struct GetArgs {
     pub output: Format,
 
     #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
     pub fetch: FetchArgs,
 }
 
@@ -128,6 +133,46 @@ pub struct GetArgs {
 pub struct HeaderArgs {
     /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
     pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub request: RequestArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// The API request a DPoP proof is for (`header` and `-o header|curl` of a DPoP profile).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RequestArgs {
+    /// DPoP profiles: the HTTP method of the API request the proof is for
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// DPoP profiles: the URL of the API request the proof is for
+    #[arg(long, value_name = "URL", value_hint = clap::ValueHint::Url)]
+    pub url: Option<String>,
+
+    /// DPoP profiles: the nonce the API server asked for (its `DPoP-Nonce` header)
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProofArgs {
+    /// Profile name [default: $TOKFETCH_PROFILE, else default_profile]
+    pub profile: Option<String>,
+
+    /// The HTTP method of the API request (`htm`)
+    #[arg(long, value_name = "METHOD", required = true)]
+    pub method: String,
+
+    /// The URL of the API request (`htu`: without query and fragment)
+    #[arg(long, value_name = "URL", required = true, value_hint = clap::ValueHint::Url)]
+    pub url: String,
+
+    /// The nonce the API server asked for (its `DPoP-Nonce` header)
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: Option<String>,
 
     #[command(flatten)]
     pub fetch: FetchArgs,
@@ -371,6 +416,7 @@ impl Args for KeyFlags {
                     .value_name(name.to_uppercase());
                 arg = match kind {
                     KeyKind::OneOf(values) => arg.value_parser(values.to_vec()),
+                    KeyKind::Bool => arg.value_parser(["true", "false"]),
                     KeyKind::Url => arg.value_name("URL").value_hint(clap::ValueHint::Url),
                     KeyKind::Path => arg.value_name("PATH").value_hint(clap::ValueHint::FilePath),
                     _ => arg,

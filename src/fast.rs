@@ -121,7 +121,8 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
     let profile = &config::hit_profile(&path, plain.profile.as_deref())?;
     // A curl output with headers that carry a secret (&Open's API key) reads it: not here.
     let needs_secret = plain.output == Format::Curl && !profile.provider.header_fields().is_empty();
-    if !profile.cache || needs_secret {
+    // A DPoP token goes with its scheme, its thumbprint and a proof: the normal path's.
+    if !profile.cache || needs_secret || profile.provider.dpop(&profile.settings).is_some() {
         return None;
     }
     let cache = Cache::locate()?;
@@ -132,7 +133,14 @@ pub fn try_cached(args: &[OsString]) -> Option<ExitCode> {
         return None;
     };
     let token = Token::from_entry(hit);
-    let text = output::render(plain.output, &token, &profile.name, &[], time::now_unix());
+    let text = output::render(
+        plain.output,
+        &token,
+        &profile.name,
+        &[],
+        time::now_unix(),
+        None,
+    );
     output::emit(&text).ok()?;
     Some(ExitCode::SUCCESS)
 }

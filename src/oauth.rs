@@ -14,6 +14,8 @@ pub struct TokenResponse {
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
     pub refresh_token: Option<Zeroizing<String>>,
+    /// `token_type` is `DPoP` (RFC 9449 §5): the token is bound to the request's DPoP key.
+    pub dpop: bool,
 }
 
 /// An RFC 6749 §5.2 error body.
@@ -128,6 +130,8 @@ pub enum Unusable {
     BadTokenCharacters,
     UnsupportedTokenType(String),
     BadExpiresIn,
+    /// A DPoP request answered with a Bearer token (RFC 9449 §5).
+    NotDpop,
 }
 
 impl std::fmt::Display for Unusable {
@@ -144,6 +148,9 @@ impl std::fmt::Display for Unusable {
                 f,
                 "unsupported token_type \"{}\": only Bearer tokens are supported",
                 escape(t, 40)
+            ),
+            Unusable::NotDpop => f.write_str(
+                "the token_type is Bearer, not DPoP: the token is not bound to the DPoP key",
             ),
             Unusable::BadExpiresIn => f.write_str(
                 "expires_in is neither a non-negative integer nor a string of digits",
@@ -166,12 +173,13 @@ pub fn parse_token(body: &[u8]) -> Result<TokenResponse, Unusable> {
     if !is_b64token(&access_token) {
         return Err(Unusable::BadTokenCharacters);
     }
-    match map.get("token_type") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+    let dpop = match map.get("token_type") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => false,
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("dpop") => true,
         Some(Value::String(t)) => return Err(Unusable::UnsupportedTokenType(t.clone())),
         Some(other) => return Err(Unusable::UnsupportedTokenType(other.to_string())),
-    }
+    };
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(match (n.as_u64(), n.as_f64()) {
@@ -204,6 +212,7 @@ pub fn parse_token(body: &[u8]) -> Result<TokenResponse, Unusable> {
         expires_in,
         scope,
         refresh_token,
+        dpop,
     })
 }
 
@@ -377,6 +386,10 @@ mod tests {
     fn missing_token_type_is_bearer_and_missing_expiry_is_unknown() {
         let t = parse_token(br#"{"access_token":"x"}"#).expect("valid");
         assert_eq!(t.expires_in, None);
+        assert!(!t.dpop);
+        // Whether a DPoP token is wanted is the profile's to say (`response`).
+        let t = parse_token(br#"{"access_token":"x","token_type":"dpop"}"#).expect("valid");
+        assert!(t.dpop);
     }
 
     #[test]
@@ -392,8 +405,8 @@ mod tests {
                 Unusable::BadTokenCharacters,
             ),
             (
-                br#"{"access_token":"a","token_type":"DPoP"}"#,
-                Unusable::UnsupportedTokenType("DPoP".into()),
+                br#"{"access_token":"a","token_type":"mac"}"#,
+                Unusable::UnsupportedTokenType("mac".into()),
             ),
             (
                 br#"{"access_token":"a","expires_in":-5}"#,

@@ -55,24 +55,49 @@ struct Json<'a> {
     expires_at: Option<String>,
     scope: Option<&'a str>,
     profile: &'a str,
+    /// The thumbprint of a DPoP token's key (RFC 9449 §6.1: the token's `cnf.jkt`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<&'a str>,
+}
+
+/// `Bearer`, or `DPoP` for a token bound to a key: the `Authorization` scheme and the
+/// `token_type` shown.
+pub fn token_type(token: &Token) -> &'static str {
+    if token.dpop.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    }
 }
 
 /// Render `token` for `profile`. `headers` are the headers besides `Authorization` that every
-/// API call needs (the provider's), with their values, for the `curl` output.
+/// API call needs (the provider's), with their values, for the `curl` output; `proof` the
+/// DPoP proof of the request the `header` and `curl` outputs are for (a DPoP token's).
 pub fn render(
     format: Format,
     token: &Token,
     profile: &str,
     headers: &[(&str, Secret)],
     now: u64,
+    proof: Option<&str>,
 ) -> String {
     let t = token.access_token.as_str();
+    let scheme = token_type(token);
     match format {
         Format::Raw => format!("{t}\n"),
-        Format::Header => format!("Authorization: Bearer {t}\n"),
+        Format::Header => match proof {
+            Some(p) => format!("Authorization: {scheme} {t}\nDPoP: {p}\n"),
+            None => format!("Authorization: {scheme} {t}\n"),
+        },
+        Format::Env if token.dpop.is_some() => {
+            format!("export TOKFETCH_TOKEN='{t}'\nexport TOKFETCH_TOKEN_TYPE='{scheme}'\n")
+        }
         Format::Env => format!("export TOKFETCH_TOKEN='{t}'\n"),
         Format::Curl => {
-            let mut out = format!("header = \"Authorization: Bearer {t}\"\n");
+            let mut out = format!("header = \"Authorization: {scheme} {t}\"\n");
+            if let Some(p) = proof {
+                out.push_str(&format!("header = \"DPoP: {p}\"\n"));
+            }
             for (name, value) in headers {
                 out.push_str(&format!(
                     "header = \"{name}: {}\"\n",
@@ -96,11 +121,12 @@ pub fn render(
         Format::Json => {
             let j = Json {
                 access_token: t,
-                token_type: "Bearer",
+                token_type: scheme,
                 expires_in: token.expires_at.map(|at| at.saturating_sub(now)),
                 expires_at: token.expires_at.map(time::rfc3339),
                 scope: token.scope.as_deref(),
                 profile,
+                dpop_jkt: token.dpop.as_deref().map(|k| k.jkt()),
             };
             json_line(&j)
         }
@@ -148,28 +174,29 @@ mod tests {
             access_token: Zeroizing::new("abc.def".to_string()),
             expires_at,
             scope: Some("openid".into()),
+            dpop: None,
         }
     }
 
     #[test]
     fn text_formats() {
         let t = token(None);
-        assert_eq!(render(Format::Raw, &t, "p", &[], 0), "abc.def\n");
+        assert_eq!(render(Format::Raw, &t, "p", &[], 0, None), "abc.def\n");
         assert_eq!(
-            render(Format::Header, &t, "p", &[], 0),
+            render(Format::Header, &t, "p", &[], 0, None),
             "Authorization: Bearer abc.def\n"
         );
         assert_eq!(
-            render(Format::Env, &t, "p", &[], 0),
+            render(Format::Env, &t, "p", &[], 0, None),
             "export TOKFETCH_TOKEN='abc.def'\n"
         );
         assert_eq!(
-            render(Format::Curl, &t, "p", &[], 0),
+            render(Format::Curl, &t, "p", &[], 0, None),
             "header = \"Authorization: Bearer abc.def\"\n"
         );
         let k = Secret::new("k\"\\1".into());
         assert_eq!(
-            render(Format::Curl, &t, "p", &[("x-api-key", k)], 0),
+            render(Format::Curl, &t, "p", &[("x-api-key", k)], 0, None),
             "header = \"Authorization: Bearer abc.def\"\nheader = \"x-api-key: k\\\"\\\\1\"\n"
         );
     }
@@ -182,6 +209,7 @@ mod tests {
             "p",
             &[],
             1_795_377_006,
+            None,
         );
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["access_token"], "abc.def");
@@ -190,9 +218,37 @@ mod tests {
         assert_eq!(v["expires_at"], "2026-11-22T19:56:46Z");
         assert_eq!(v["scope"], "openid");
         assert_eq!(v["profile"], "p");
-        let out = render(Format::Json, &token(None), "p", &[], 0);
+        let out = render(Format::Json, &token(None), "p", &[], 0, None);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert!(v["expires_in"].is_null() && v["expires_at"].is_null());
+    }
+
+    #[test]
+    fn a_dpop_token_is_shown_with_its_scheme_proof_and_thumbprint() {
+        let mut t = token(Some(1_795_377_406));
+        let key = crate::jws::DpopKey::generate(crate::jws::Alg::ES256).expect("key");
+        let jkt = key.jkt().to_string();
+        t.dpop = Some(std::sync::Arc::new(key));
+        assert_eq!(
+            render(Format::Header, &t, "p", &[], 0, Some("pr.o.of")),
+            "Authorization: DPoP abc.def\nDPoP: pr.o.of\n"
+        );
+        assert_eq!(
+            render(Format::Curl, &t, "p", &[], 0, Some("pr.o.of")),
+            "header = \"Authorization: DPoP abc.def\"\nheader = \"DPoP: pr.o.of\"\n"
+        );
+        assert_eq!(
+            render(Format::Env, &t, "p", &[], 0, None),
+            "export TOKFETCH_TOKEN='abc.def'\nexport TOKFETCH_TOKEN_TYPE='DPoP'\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &t, "p", &[], 0, None)).expect("json");
+        assert_eq!(v["token_type"], "DPoP");
+        assert_eq!(v["dpop_jkt"], jkt.as_str());
+        let v: serde_json::Value =
+            serde_json::from_str(&render(Format::Json, &token(None), "p", &[], 0, None))
+                .expect("json");
+        assert!(v.get("dpop_jkt").is_none(), "{v}");
     }
 
     #[test]
@@ -209,12 +265,13 @@ mod tests {
             "p",
             &[],
             0,
+            None,
         );
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert_eq!(v["kind"], "ExecCredential");
         assert_eq!(v["status"]["token"], "abc.def");
         assert_eq!(v["status"]["expirationTimestamp"], "2026-11-22T19:56:46Z");
-        let out = render(Format::ExecCredential, &token(None), "p", &[], 0);
+        let out = render(Format::ExecCredential, &token(None), "p", &[], 0, None);
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");
         assert!(v["status"].get("expirationTimestamp").is_none());
     }

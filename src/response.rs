@@ -51,6 +51,15 @@ fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
             redact::register(r);
         }
     });
+    let parsed = parsed.and_then(|t| {
+        // A DPoP profile wants a token bound to its key (RFC 9449 §5); any other profile a
+        // Bearer token.
+        match (profile.provider.dpop(&profile.settings).is_some(), t.dpop) {
+            (true, false) => Err(Unusable::NotDpop),
+            (false, true) => Err(Unusable::UnsupportedTokenType("DPoP".to_string())),
+            _ => Ok(t),
+        }
+    });
     parsed.map_err(|why| {
         let msg = if why == Unusable::NotJson {
             format!(
@@ -61,7 +70,18 @@ fn success(profile: &Profile, reply: &Reply) -> Result<TokenResponse> {
         } else {
             format!("unusable token response from {host}: {why}")
         };
-        Failure::unusable(msg)
+        let f = Failure::unusable(msg);
+        match why {
+            Unusable::NotDpop => f.hint(format!(
+                "the server ignored DPoP: enable DPoP (sender-constrained tokens) for client `{}` there, or remove dpop = true from profile `{}`",
+                profile.settings.client_id, profile.name
+            )),
+            Unusable::UnsupportedTokenType(t) if t.eq_ignore_ascii_case("dpop") => f.hint(format!(
+                "the server binds this client's tokens to a key: set dpop = true in profile `{}`",
+                profile.name
+            )),
+            _ => f,
+        }
     })
 }
 
@@ -114,6 +134,7 @@ fn id_token(profile: &Profile, reply: &Reply, now: u64) -> Result<TokenResponse>
         expires_in,
         scope: None,
         refresh_token: None,
+        dpop: false,
     })
 }
 
@@ -238,6 +259,7 @@ mod tests {
             content_type: Some(ct.to_string()),
             location: None,
             retry_after: None,
+            dpop_nonce: None,
             body: Zeroizing::new(body.to_vec()),
             body_too_large: false,
         }

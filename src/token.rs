@@ -6,7 +6,7 @@
 //! result.
 
 use std::borrow::Cow;
-
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
@@ -17,9 +17,10 @@ use crate::credentials::Credentials;
 use crate::error::{Failure, Kind, Result};
 use crate::gather::{self, Discover};
 use crate::http::{Client, Purpose};
+use crate::jws::{DpopKey, Proof};
 use crate::log::vlog;
 use crate::oauth::TokenResponse;
-use crate::provider::{Grant, Inputs};
+use crate::provider::{DpopInput, Grant, Inputs};
 use crate::{jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
@@ -38,6 +39,8 @@ pub struct Token {
     /// Unix seconds, when the lifetime is known.
     pub expires_at: Option<u64>,
     pub scope: Option<String>,
+    /// The DPoP key the token is bound to (RFC 9449): every request with it needs a proof.
+    pub dpop: Option<Arc<DpopKey>>,
 }
 
 impl Token {
@@ -46,16 +49,56 @@ impl Token {
             access_token: e.access_token,
             expires_at: Some(e.expires_at),
             scope: e.scope,
+            dpop: e.dpop,
         }
     }
 
-    fn issued(t: TokenResponse, issued_at: u64) -> Token {
+    fn issued(t: TokenResponse, issued_at: u64, dpop: Option<Arc<DpopKey>>) -> Token {
         Token {
             expires_at: t.expires_in.map(|s| issued_at + s),
             access_token: t.access_token,
             scope: t.scope,
+            dpop,
         }
     }
+
+    /// A DPoP proof (RFC 9449 §7) for one API request with this token, `None` for a Bearer
+    /// token. Registered with the redactor: it is printed only where it was asked for.
+    pub fn proof(
+        &self,
+        method: &str,
+        url: &str,
+        nonce: Option<&str>,
+    ) -> Result<Option<Zeroizing<String>>> {
+        let Some(key) = &self.dpop else {
+            return Ok(None);
+        };
+        let proof = key
+            .proof(&Proof {
+                method,
+                url,
+                now: time::now_unix(),
+                jti: jws::random().map_err(|e| Failure::internal(e.0))?,
+                nonce,
+                access_token: Some(&self.access_token),
+            })
+            .map_err(|e| Failure::internal(format!("cannot sign the DPoP proof: {e}")))?;
+        redact::register_jws(&proof);
+        Ok(Some(proof))
+    }
+}
+
+/// A fresh DPoP key for the token about to be fetched, when the profile binds its tokens to
+/// one (RFC 9449): one per token, never reused for the next.
+fn new_dpop_key(profile: &Profile) -> Result<Option<Arc<DpopKey>>> {
+    let Some(alg) = profile.provider.dpop(&profile.settings) else {
+        return Ok(None);
+    };
+    let key = DpopKey::generate(alg)
+        .map_err(|e| Failure::internal(format!("cannot make a DPoP key: {e}")))?;
+    redact::register(&jws::b64url(key.pkcs8()));
+    vlog!("dpop: new {} key, thumbprint {}", alg.name(), key.jkt());
+    Ok(Some(Arc::new(key)))
 }
 
 /// A valid token for `profile`, from the cache when it has one with at least `min_ttl` left.
@@ -72,8 +115,16 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     };
     let Some(cache) = cache_for(profile, opts) else {
         let started = time::now_unix();
-        let fresh = fetch(profile, Grant::Primary, credentials, deadline, mode)?;
-        return Ok(Token::issued(fresh, started));
+        let dpop = new_dpop_key(profile)?;
+        let fresh = fetch(
+            profile,
+            Grant::Primary,
+            credentials,
+            deadline,
+            mode,
+            dpop.as_deref(),
+        )?;
+        return Ok(Token::issued(fresh, started, dpop));
     };
     let identity = Identity::of(profile);
     if !opts.refresh
@@ -97,9 +148,10 @@ pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
 
     let kept = previous.and_then(|e| e.refresh_token);
     let started = time::now_unix();
-    let fresh = renew(profile, kept, credentials, deadline, mode)?;
-    store(&cache, profile, &identity, &fresh, started);
-    Ok(Token::issued(fresh, started))
+    let dpop = new_dpop_key(profile)?;
+    let fresh = renew(profile, kept, credentials, deadline, mode, dpop.as_deref())?;
+    store(&cache, profile, &identity, &fresh, started, dpop.clone());
+    Ok(Token::issued(fresh, started, dpop))
 }
 
 /// The cache to use, unless the flags, the profile or the directory say otherwise.
@@ -154,12 +206,20 @@ fn renew(
     credentials: &mut Credentials,
     deadline: Instant,
     mode: Discover,
+    dpop: Option<&DpopKey>,
 ) -> Result<TokenResponse> {
     let kept = kept.filter(|_| profile.provider.keeps_refresh_token());
     let Some(rt) = kept else {
-        return fetch(profile, Grant::Primary, credentials, deadline, mode);
+        return fetch(profile, Grant::Primary, credentials, deadline, mode, dpop);
     };
-    match fetch(profile, Grant::Refresh(&rt), credentials, deadline, mode) {
+    match fetch(
+        profile,
+        Grant::Refresh(&rt),
+        credentials,
+        deadline,
+        mode,
+        dpop,
+    ) {
         Ok(mut t) => {
             if t.refresh_token.is_none() {
                 t.refresh_token = Some(rt.clone());
@@ -171,7 +231,7 @@ fn renew(
                 "refresh grant failed ({}); falling back to client credentials",
                 e.message
             );
-            fetch(profile, Grant::Primary, credentials, deadline, mode)
+            fetch(profile, Grant::Primary, credentials, deadline, mode, dpop)
         }
         Err(e) => Err(e),
     }
@@ -187,15 +247,16 @@ fn fetch(
     credentials: &mut Credentials,
     deadline: Instant,
     mode: Discover,
+    dpop: Option<&DpopKey>,
 ) -> Result<TokenResponse> {
-    match attempt(profile, grant, credentials, deadline, mode)? {
+    match attempt(profile, grant, credentials, deadline, mode, dpop)? {
         Attempt::Done(t) => Ok(t),
         Attempt::Stale(failure) => {
             vlog!(
                 "discovery: the token endpoint answered {}; fetching the discovery document again",
                 failure.message
             );
-            match attempt(profile, grant, credentials, deadline, Discover::Fresh)? {
+            match attempt(profile, grant, credentials, deadline, Discover::Fresh, dpop)? {
                 Attempt::Done(t) => Ok(t),
                 Attempt::Stale(f) => Err(f),
             }
@@ -216,6 +277,7 @@ fn attempt(
     credentials: &mut Credentials,
     deadline: Instant,
     mode: Discover,
+    dpop: Option<&DpopKey>,
 ) -> Result<Attempt> {
     let needs = profile.provider.needs(&profile.settings, grant);
     // A missing secret is reported before anything else is read or asked over the network.
@@ -231,31 +293,59 @@ fn attempt(
         }
         None => Cow::Borrowed(profile),
     };
-    let inputs = Inputs {
-        secrets: credentials.load(&needs)?,
-        signing_key: gathered.signing_key.as_ref(),
-        thumbprints: gathered.thumbprints.as_ref(),
-        identity_token: gathered.identity_token.as_ref(),
-        service_account: gathered.service_account.as_ref(),
-        now: time::now_unix(),
-        nonce: jws::random().map_err(|e| Failure::internal(e.0))?,
+    let secrets = credentials.load(&needs)?;
+    let mut client: Option<Client> = None;
+    let mut nonce: Option<String> = None;
+    let (req, reply, now) = loop {
+        let random = |what| {
+            jws::random().map_err(|e: jws::KeyError| Failure::internal(format!("{what}: {e}")))
+        };
+        let inputs = Inputs {
+            secrets,
+            signing_key: gathered.signing_key.as_ref(),
+            thumbprints: gathered.thumbprints.as_ref(),
+            identity_token: gathered.identity_token.as_ref(),
+            service_account: gathered.service_account.as_ref(),
+            now: time::now_unix(),
+            nonce: random("jti")?,
+            dpop: match dpop {
+                Some(key) => Some(DpopInput {
+                    key,
+                    nonce: nonce.as_deref(),
+                    jti: random("DPoP jti")?,
+                }),
+                None => None,
+            },
+        };
+        let req = profile.provider.build(&target.settings, grant, &inputs)?;
+        // The secrets and inputs were registered with the redactor when they were read, a
+        // signed assertion and a DPoP proof now, the refresh token when it was cached.
+        // Whatever the server echoes back is cleaned before it is shown.
+        for value in &req.sensitive {
+            redact::register_jws(value);
+        }
+        let client = match client.take() {
+            Some(c) => client.insert(c),
+            None => client.insert(Client::to(
+                &target.trust(),
+                target.endpoint(),
+                Purpose::Token,
+                gathered.client_identity.as_ref(),
+            )?),
+        };
+        let reply = client.send(&req, deadline, &response::describe)?;
+        // RFC 9449 §8: a server that wants a nonce in the proof says so with its first answer;
+        // the request is made again, once, with it.
+        match (dpop, nonce.is_none(), asks_for_nonce(&reply)) {
+            (Some(_), true, Some(n)) => {
+                vlog!("dpop: the server asked for a nonce; sending the request again with it");
+                nonce = Some(n);
+            }
+            _ => break (req, reply, inputs.now),
+        }
     };
-    let req = profile.provider.build(&target.settings, grant, &inputs)?;
-    // The secrets and inputs were registered with the redactor when they were read, a signed
-    // assertion now, the refresh token when it was cached. Whatever the server echoes back is
-    // cleaned before it is shown.
-    for value in &req.sensitive {
-        redact::register_jws(value);
-    }
-    let client = Client::to(
-        &target.trust(),
-        target.endpoint(),
-        Purpose::Token,
-        gathered.client_identity.as_ref(),
-    )?;
-    let reply = client.send(&req, deadline, &response::describe)?;
     let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
-    match response::interpret(&target, &reply, &req, inputs.now) {
+    match response::interpret(&target, &reply, &req, now) {
         Ok(token) => Ok(Attempt::Done(token)),
         Err(f) if moved => {
             let f = f.hint(format!(
@@ -272,9 +362,28 @@ fn attempt(
     }
 }
 
+/// The nonce of a `400 use_dpop_nonce` answer (RFC 9449 §8), if that is what `reply` is.
+fn asks_for_nonce(reply: &crate::http::Reply) -> Option<String> {
+    let nonce = reply.dpop_nonce.as_deref()?.trim();
+    let error = crate::oauth::parse_error(&reply.body)?.error;
+    // A nonce is a token68-like string (RFC 9449 §8.1: NQCHAR); anything else is not echoed.
+    let fits = !nonce.is_empty()
+        && nonce
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+    (reply.status == 400 && error == "use_dpop_nonce" && fits).then(|| nonce.to_string())
+}
+
 /// Keep `fresh` for later calls, when its lifetime is known. A refresh token is kept only
 /// where the provider uses it (README "Caching").
-fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenResponse, at: u64) {
+fn store(
+    cache: &Cache,
+    profile: &Profile,
+    identity: &Identity,
+    fresh: &TokenResponse,
+    at: u64,
+    dpop: Option<Arc<DpopKey>>,
+) {
     let Some(lifetime) = fresh.expires_in else {
         vlog!("cache: the server gave no expires_in; token not cached");
         return;
@@ -288,6 +397,7 @@ fn store(cache: &Cache, profile: &Profile, identity: &Identity, fresh: &TokenRes
             .refresh_token
             .clone()
             .filter(|_| profile.provider.keeps_refresh_token()),
+        dpop,
     };
     // A cache that cannot be written (a full or read-only disk) costs a round trip on every
     // call: the token is still printed, and one warning says why it was not kept.

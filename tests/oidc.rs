@@ -321,3 +321,110 @@ fn tls_client_auth_through_the_mtls_alias_of_an_https_issuer() {
     env.write_config(&profile("ec-client"));
     env.run(&["get", "oidc"]).fails(5, &["invalid_client"]);
 }
+
+/// DPoP (RFC 9449) against oidc-provider with nonces required: the token is bound to the key
+/// tokfetch made (introspection's `cnf.jkt` is the thumbprint `-o json` shows), and a loopback
+/// API that verifies each proof and asks the server which key the token is bound to accepts
+/// `get -o curl | curl -K -` and a second process's `proof`, and refuses a proof made for
+/// another request.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn dpop_bound_tokens_from_oidc_provider_work_with_curl_and_proof() {
+    use support::dpop::ResourceServer;
+    let oidc = start_with(Some(&json!({"dpop": true})));
+    let port = oidc.port;
+    for alg in ["ES256", "EdDSA", "PS256"] {
+        let env = env_for(&oidc, "basic-client", "basic");
+        env.write_config(&format!(
+            "[profiles.oidc]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:{port}/token\"\nclient_id = \"basic-client\"\ndpop = true\ndpop_alg = \"{alg}\"\n",
+        ));
+        let first = env.run(&["-v", "get", "oidc", "-o", "json"]);
+        let v: serde_json::Value = serde_json::from_str(first.ok()).expect("json");
+        assert_eq!(v["token_type"], "DPoP", "{alg}");
+        assert_eq!(
+            first.stderr.matches("the server asked for a nonce").count(),
+            1,
+            "{alg}: the nonce challenge is answered once\n{first}"
+        );
+        let token = v["access_token"].as_str().expect("token").to_string();
+        let jkt = v["dpop_jkt"].as_str().expect("jkt").to_string();
+        let info = introspect(&oidc, &token);
+        assert_eq!(info["active"], true, "{alg}: {info}");
+        assert_eq!(info["token_type"], "DPoP", "{info}");
+        assert_eq!(
+            info["cnf"]["jkt"],
+            jkt.as_str(),
+            "{alg}: bound to the key shown"
+        );
+
+        // The API learns the token's key from the server, as a resource server would.
+        let bound = move |t: &str| {
+            let basic = STANDARD.encode(format!("basic-client:{}", form_encode(CLIENT_SECRET)));
+            let (_, body) = support::tools::http_request(
+                "POST",
+                &format!("http://127.0.0.1:{port}/token/introspection"),
+                &[
+                    ("Authorization", &format!("Basic {basic}")),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                &format!("token={}", form_encode(t)),
+            )
+            .ok()?;
+            let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+            v["cnf"]["jkt"].as_str().map(str::to_string)
+        };
+        let api = ResourceServer::start(bound, None);
+        let url = api.url("/v1/things?limit=5");
+        let curl_config = env.run(&[
+            "get", "oidc", "-o", "curl", "--method", "GET", "--url", &url,
+        ]);
+        let mut child = env
+            .command_for(std::path::Path::new("curl"))
+            .args(["-s", "-K", "-", "-w", "\n%{http_code}", &url])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("curl must be installed");
+        std::io::Write::write_all(
+            &mut child.stdin.take().expect("stdin"),
+            curl_config.ok().as_bytes(),
+        )
+        .expect("write");
+        let out = child.wait_with_output().expect("curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.ends_with("\n200"),
+            "{alg}: {text} {:?}",
+            api.refusals()
+        );
+
+        // A second process's proof, with the cached token.
+        let proof = env.run(&[
+            "proof",
+            "oidc",
+            "--method",
+            "PUT",
+            "--url",
+            &api.url("/v1/things/1"),
+        ]);
+        let auth = format!("DPoP {token}");
+        let send = |method: &str, path: &str| {
+            support::tools::http_request(
+                method,
+                &api.url(path),
+                &[("Authorization", &auth), ("DPoP", proof.ok().trim())],
+                "",
+            )
+            .expect("request")
+        };
+        let (status, body) = send("PUT", "/v1/things/2");
+        assert_eq!(status, 401, "another URL: {body}");
+        let (status, body) = send("GET", "/v1/things/1");
+        assert_eq!(status, 401, "another method: {body}");
+        let (status, body) = send("PUT", "/v1/things/1");
+        assert_eq!(status, 200, "{alg}: {body}");
+        assert!(body.contains(&jkt), "{body}");
+        // Still the one token: nothing was fetched again.
+        assert_eq!(env.run(&["get", "oidc"]).ok().trim(), token);
+    }
+}

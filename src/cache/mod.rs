@@ -9,9 +9,11 @@
 
 mod discovery;
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,7 @@ use zeroize::Zeroizing;
 use crate::config::Profile;
 use crate::error::{Failure, Result};
 use crate::fsread;
+use crate::jws::{self, Alg, DpopKey};
 use crate::log::vlog;
 use crate::oauth;
 use crate::perms::{self, Exposure, Rule};
@@ -79,6 +82,19 @@ impl Identity {
     }
 }
 
+/// The identity key that holds the RFC 7638 thumbprint of the DPoP key a token is bound to.
+const DPOP_JKT_KEY: &str = "dpop_jkt";
+
+impl Identity {
+    /// The identity a token bound to the DPoP key `jkt` is stored under: the profile's, which
+    /// cannot name the key (on a miss it does not exist yet), and the key's thumbprint.
+    fn bound(&self, jkt: &str) -> Identity {
+        let mut id = self.clone();
+        id.params.push((DPOP_JKT_KEY.to_string(), jkt.to_string()));
+        id
+    }
+}
+
 /// The identity key that holds the digest of a federated assertion or subject token.
 const SUBJECT_KEY: &str = "subject_sha256";
 
@@ -126,6 +142,8 @@ pub struct Entry {
     pub obtained_at: Option<u64>,
     pub scope: Option<String>,
     pub refresh_token: Option<Zeroizing<String>>,
+    /// The DPoP key the token is bound to (RFC 9449), kept with it.
+    pub dpop: Option<Arc<DpopKey>>,
 }
 
 impl Entry {
@@ -151,6 +169,27 @@ struct OnDisk {
     obtained_at: Option<u64>,
     scope: Option<String>,
     refresh_token: Option<String>,
+    /// A DPoP token's key: its algorithm and its PKCS#8 DER, base64url. Absent for every other
+    /// token, so those files stay as 0.2.0 writes and reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_alg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dpop_key: Option<String>,
+}
+
+impl OnDisk {
+    /// The DPoP key the file holds: `Ok(None)` when it holds none, `Err` when it holds one
+    /// that cannot be used.
+    fn dpop(&self) -> std::result::Result<Option<DpopKey>, ()> {
+        let (alg, key) = match (&self.dpop_alg, &self.dpop_key) {
+            (None, None) => return Ok(None),
+            (Some(a), Some(k)) => (a, k),
+            _ => return Err(()),
+        };
+        let alg = Alg::named(alg).ok_or(())?;
+        let der = Zeroizing::new(jws::b64url_decode(key).ok_or(())?);
+        DpopKey::from_pkcs8(alg, der).map(Some).map_err(|_| ())
+    }
 }
 
 impl Drop for OnDisk {
@@ -159,6 +198,9 @@ impl Drop for OnDisk {
         self.access_token.zeroize();
         if let Some(r) = &mut self.refresh_token {
             r.zeroize();
+        }
+        if let Some(k) = &mut self.dpop_key {
+            k.zeroize();
         }
     }
 }
@@ -270,7 +312,20 @@ impl Cache {
             );
             return None;
         }
-        if &disk.identity != identity {
+        let Ok(dpop) = disk.dpop() else {
+            vlog!(
+                "cache: ignoring {}: its DPoP key is unusable",
+                path.display()
+            );
+            return None;
+        };
+        // A DPoP token was stored under the thumbprint of its key: the key in the file must be
+        // the one the token was bound to.
+        let expected = match &dpop {
+            Some(key) => Cow::Owned(identity.bound(key.jkt())),
+            None => Cow::Borrowed(identity),
+        };
+        if disk.identity != *expected {
             vlog!(
                 "cache: cached token for `{profile}` was issued for a different profile configuration"
             );
@@ -286,12 +341,16 @@ impl Cache {
         if let Some(r) = &disk.refresh_token {
             crate::redact::register(r);
         }
+        if let Some(k) = &disk.dpop_key {
+            crate::redact::register(k);
+        }
         Some(Entry {
             access_token: Zeroizing::new(disk.access_token.clone()),
             expires_at: disk.expires_at,
             obtained_at: disk.obtained_at,
             scope: disk.scope.clone(),
             refresh_token: disk.refresh_token.clone().map(Zeroizing::new),
+            dpop: dpop.map(Arc::new),
         })
     }
 
@@ -300,12 +359,17 @@ impl Cache {
         let disk = OnDisk {
             format: FORMAT.to_string(),
             version: VERSION,
-            identity: identity.clone(),
+            identity: match &entry.dpop {
+                Some(key) => identity.bound(key.jkt()),
+                None => identity.clone(),
+            },
             access_token: entry.access_token.to_string(),
             expires_at: entry.expires_at,
             obtained_at: entry.obtained_at,
             scope: entry.scope.clone(),
             refresh_token: entry.refresh_token.as_ref().map(|r| r.to_string()),
+            dpop_alg: entry.dpop.as_ref().map(|k| k.alg().name().to_string()),
+            dpop_key: entry.dpop.as_ref().map(|k| jws::b64url(k.pkcs8())),
         };
         let json = Zeroizing::new(serde_json::to_vec(&disk).map_err(io::Error::other)?);
         if json.len() as u64 > MAX_FILE {
@@ -508,7 +572,42 @@ mod tests {
             obtained_at: Some(1_999_999_100),
             scope: None,
             refresh_token: Some(Zeroizing::new("rt".into())),
+            dpop: None,
         }
+    }
+
+    #[test]
+    fn a_dpop_token_keeps_its_key_under_the_key_s_thumbprint() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cache = Cache {
+            dir: tmp.path().join("c"),
+        };
+        let key = Arc::new(DpopKey::generate(Alg::ES256).expect("key"));
+        let mut e = entry("tok");
+        e.dpop = Some(key.clone());
+        cache.store("p", &identity(), &e).expect("store");
+        let got = cache.load("p", &identity()).expect("hit");
+        let back = got.dpop.expect("the key comes back");
+        assert_eq!(back.jkt(), key.jkt());
+        assert_eq!(back.pkcs8(), key.pkcs8());
+        let text = fs::read_to_string(cache.file("p")).expect("read");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert!(text.contains(key.jkt()), "{text}");
+        assert_eq!(v["dpop_alg"], "ES256");
+        // Another key in the file (a token bound to one key, the key of another) is no hit.
+        let mut v2 = v.clone();
+        v2["dpop_key"] = jws::b64url(DpopKey::generate(Alg::ES256).expect("key").pkcs8()).into();
+        fs::write(cache.file("p"), v2.to_string()).expect("write");
+        assert!(cache.load("p", &identity()).is_none());
+        // Nor is a file whose key is gone: its identity names a thumbprint.
+        let mut v3 = v.clone();
+        v3.as_object_mut().expect("object").remove("dpop_key");
+        fs::write(cache.file("p"), v3.to_string()).expect("write");
+        assert!(cache.load("p", &identity()).is_none());
+        // A Bearer token's file has none of the new fields (0.2.0 reads it unchanged).
+        cache.store("b", &identity(), &entry("tok")).expect("store");
+        let text = fs::read_to_string(cache.file("b")).expect("read");
+        assert!(!text.contains("dpop"), "{text}");
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::error::Failure;
 use crate::secret::ENV_SUFFIXES;
 use crate::token;
 
+/// Where `exec` says what kind of token the command got (`DPoP`).
+const TOKEN_TYPE_VAR: &str = "TOKFETCH_TOKEN_TYPE";
+
 pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
     if !config::valid_env_name(&args.env) {
         return Err(Failure::usage(format!(
@@ -21,6 +24,16 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         .into());
     }
     let profile = config.select(args.profile.as_deref())?;
+    // The command makes its proofs with `tokfetch proof`, which finds the token's key in the
+    // cache: a token that is not cached is one it could not use.
+    if profile.provider.dpop(&profile.settings).is_some() && (args.fetch.no_cache || !profile.cache)
+    {
+        return Err(Failure::usage(format!(
+            "profile `{}` uses DPoP: exec needs the token cached, so that the command's `tokfetch proof` signs with its key (drop --no-cache, or cache = false)",
+            profile.name
+        ))
+        .into());
+    }
     let token = token::obtain(
         profile,
         &(&args.fetch).into(),
@@ -36,6 +49,13 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         cmd.env_remove(var);
     }
     cmd.args(rest).env(&args.env, token.access_token.as_str());
+    // A DPoP token needs a proof per request: the command asks `tokfetch proof` for each, and
+    // learns from here that it must (README "DPoP").
+    if token.dpop.is_some() {
+        cmd.env(TOKEN_TYPE_VAR, crate::output::token_type(&token));
+    } else {
+        cmd.env_remove(TOKEN_TYPE_VAR);
+    }
     crate::log::vlog!(
         "running {} with the token in ${}",
         program.to_string_lossy(),

@@ -71,6 +71,13 @@ fn refusal(profile: &Profile, input: &Input) -> Option<String> {
         Some(other) => return Some(format!("protocol {other}, not https")),
         None => return Some("git named no protocol".to_string()),
     }
+    // git sends a password as HTTP Basic: a DPoP token needs its own scheme and a proof.
+    if profile.provider.dpop(&profile.settings).is_some() {
+        return Some(format!(
+            "`{}` uses DPoP, and git can send no DPoP proof",
+            profile.name
+        ));
+    }
     let Some(hosts) = &profile.git_hosts else {
         return None;
     };

@@ -30,6 +30,9 @@ struct View {
     #[serde(skip_serializing_if = "Option::is_none")]
     discovered: Option<Discovered>,
     auth_method: String,
+    /// The DPoP key algorithm of a profile whose tokens are bound to a key (RFC 9449).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop: Option<&'static str>,
     client_id: String,
     /// A Google service account, as its key file names it: `client_email` and
     /// `private_key_id` are identities, never the key (README "Google service accounts").
@@ -66,6 +69,9 @@ struct CacheView {
 #[derive(Serialize)]
 struct TokenView {
     token_type: &'static str,
+    /// The thumbprint of a DPoP token's key (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dpop_jkt: Option<String>,
     obtained_at: Option<String>,
     expires_at: String,
     expires_in: u64,
@@ -113,6 +119,7 @@ fn view(profile: &Profile, now: u64) -> View {
         issuer: issuer.clone(),
         discovered: issuer.and_then(|i| discovered(profile, &i, now)),
         auth_method: profile.provider.client_auth(s),
+        dpop: profile.provider.dpop(s).map(|a| a.name()),
         client_id: s.client_id.clone(),
         service_account: service_account(profile),
         scope: s.scope.clone(),
@@ -210,7 +217,12 @@ fn cached(profile: &Profile, now: u64) -> CacheView {
     // encoding, whatever a claim quotes.
     let left = entry.remaining(now);
     view.token = Some(TokenView {
-        token_type: "Bearer",
+        token_type: if entry.dpop.is_some() {
+            "DPoP"
+        } else {
+            "Bearer"
+        },
+        dpop_jkt: entry.dpop.as_ref().map(|k| k.jkt().to_string()),
         obtained_at: entry.obtained_at.map(time::rfc3339),
         expires_at: time::rfc3339(entry.expires_at),
         expires_in: left,
@@ -242,6 +254,12 @@ fn text(v: &View) -> String {
         rows.push(("token url", format!("{}{note}", d.token_endpoint)));
     }
     rows.push(("auth", v.auth_method.clone()));
+    if let Some(alg) = v.dpop {
+        rows.push((
+            "dpop",
+            format!("{alg} (a fresh key per token, kept with it)"),
+        ));
+    }
     if let Some(account) = &v.service_account {
         rows.push(("account", account.clone()));
     } else if !v.client_id.is_empty() {
@@ -270,6 +288,12 @@ fn text(v: &View) -> String {
 
 fn token_rows(t: &TokenView, rows: &mut Vec<(&str, String)>) {
     rows.push(("token", format!("{} (not shown)", t.token_type)));
+    if let Some(jkt) = &t.dpop_jkt {
+        rows.push((
+            "dpop key",
+            format!("thumbprint {jkt} (the key is not shown)"),
+        ));
+    }
     if let Some(at) = &t.obtained_at {
         rows.push(("obtained", at.clone()));
     }

@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Get(a) => get::get(&load(config_flag)?, a),
         Command::Header(a) => get::header(&load(config_flag)?, a),
+        Command::Proof(a) => get::proof(&load(config_flag)?, a),
         Command::Exec(a) => exec::exec(&load(config_flag)?, a),
         Command::Secret(c) => secret::run(&load(config_flag)?, c),
         Command::Profiles(a) => profiles::list(&load(config_flag)?, a),

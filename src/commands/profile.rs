@@ -80,6 +80,16 @@ fn add(path: &Path, a: ProfileAddArgs) -> anyhow::Result<ExitCode> {
         &before,
         &NewProfile {
             name: a.name.clone(),
+            booleans: keys
+                .iter()
+                .filter(|(k, _)| {
+                    COMMON_KEYS
+                        .iter()
+                        .chain(a.provider.keys())
+                        .any(|s| s.name == *k && s.kind == KeyKind::Bool)
+                })
+                .map(|(k, _)| *k)
+                .collect(),
             keys,
             make_default: a.default,
         },

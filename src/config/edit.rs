@@ -8,6 +8,8 @@ use toml_edit::{DocumentMut, Item, Table, value};
 pub struct NewProfile {
     pub name: String,
     pub keys: Vec<(&'static str, String)>,
+    /// The keys among `keys` whose value is a TOML boolean (`dpop = true`), not a string.
+    pub booleans: Vec<&'static str>,
     pub make_default: bool,
 }
 
@@ -34,7 +36,12 @@ pub fn add_profile(text: &str, profile: &NewProfile) -> Result<String, String> {
     }
     let mut table = Table::new();
     for (k, v) in &profile.keys {
-        table.insert(k, value(v.as_str()));
+        match v.as_str() {
+            b @ ("true" | "false") if profile.booleans.contains(k) => {
+                table.insert(k, value(b == "true"))
+            }
+            text => table.insert(k, value(text)),
+        };
     }
     profiles.insert(&profile.name, Item::Table(table));
     if profile.make_default {
@@ -155,6 +162,7 @@ client_id = \"xyz\"\n";
                 ("host", "example.com".into()),
                 ("client_id", "sheila.thomas".into()),
             ],
+            booleans: Vec::new(),
             make_default: false,
         }
     }

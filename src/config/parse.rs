@@ -230,7 +230,12 @@ impl Cx<'_> {
                     p.env_overrides.insert(field, var);
                 }
                 KeyKind::Bool => {
-                    p.flags.insert(spec.name, self.boolean(key, value, name)?);
+                    let b = self.boolean(key, value, name)?;
+                    p.flags.insert(spec.name, b);
+                    // A provider's own switch (oauth2's `dpop`) is among its values too.
+                    if provider.keys().iter().any(|s| s.name == spec.name) {
+                        p.text.insert(spec.name, b.to_string());
+                    }
                 }
                 KeyKind::Path => {
                     let raw = self.string(key, value, Some(name))?;

@@ -94,6 +94,8 @@ pub struct Reply {
     pub content_type: Option<String>,
     pub location: Option<String>,
     pub retry_after: Option<String>,
+    /// `DPoP-Nonce` (RFC 9449 §8): the nonce the server wants in the next proof.
+    pub dpop_nonce: Option<String>,
     pub body: Zeroizing<Vec<u8>>,
     /// The body was over the limit and was not read.
     pub body_too_large: bool,
@@ -420,6 +422,7 @@ fn reply(
         content_type: header("content-type"),
         location: header("location"),
         retry_after: header("retry-after"),
+        dpop_nonce: header("dpop-nonce"),
         body: Zeroizing::new(Vec::new()),
         body_too_large: false,
     };

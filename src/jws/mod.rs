@@ -7,16 +7,20 @@
 //!
 //! By concern: [`pem`] reads a PEM private key into DER (and the DER framing ring wants),
 //! [`sign`] turns it into a signing key and makes the compact JWS, [`thumbprint`] digests a
-//! certificate, [`random`] asks the operating system for bytes.
+//! certificate, [`random`] asks the operating system for bytes, [`dpop`] makes DPoP keys and
+//! proofs (RFC 9449).
 
+mod dpop;
 mod pem;
 mod random;
+mod rsa;
 mod sign;
 mod thumbprint;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+pub use dpop::{DpopKey, Proof};
 pub use pem::{Format, KeyDer, private_key_der};
 pub use random::random;
 pub use sign::{Signer, SigningKey, sign};
@@ -63,6 +67,11 @@ impl std::fmt::Display for KeyError {
 
 pub(super) fn err(msg: impl Into<String>) -> KeyError {
     KeyError(msg.into())
+}
+
+/// The bytes of base64url text without padding; `None` when it is not that.
+pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 /// base64url without padding (RFC 7515 §2).

@@ -124,6 +124,38 @@ impl SigningKey {
         }
     }
 
+    /// The public key's numbers, for a JWK.
+    pub(super) fn public(&self) -> Result<Public, KeyError> {
+        match &self.pair {
+            Pair::P256(k) => {
+                // The uncompressed point: 0x04, X, Y (SEC 1 §2.3.3).
+                let p = k.public_key().as_ref();
+                match p.split_first() {
+                    Some((4, xy)) if xy.len() == 64 => Ok(Public::Ec {
+                        x: xy[..32].to_vec(),
+                        y: xy[32..].to_vec(),
+                    }),
+                    _ => Err(err("the P-256 public key is not an uncompressed point")),
+                }
+            }
+            Pair::Ed25519(k) => Ok(Public::Okp {
+                x: k.public_key().as_ref().to_vec(),
+            }),
+            Pair::Rsa(k) => {
+                // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+                let bad = || err("the RSA public key is not DER");
+                let (_, seq, _) = crate::der::element(k.public_key().as_ref()).ok_or_else(bad)?;
+                let (_, n, rest) = crate::der::element(seq).ok_or_else(bad)?;
+                let (_, e, _) = crate::der::element(rest).ok_or_else(bad)?;
+                let unsigned = |v: &[u8]| v.strip_prefix(&[0]).unwrap_or(v).to_vec();
+                Ok(Public::Rsa {
+                    n: unsigned(n),
+                    e: unsigned(e),
+                })
+            }
+        }
+    }
+
     fn sign(&self, alg: Alg, msg: &[u8]) -> Result<Vec<u8>, KeyError> {
         let rng = SystemRandom::new();
         let failed = |_| err(format!("signing with the {} key failed", self.kind()));
@@ -147,6 +179,13 @@ impl SigningKey {
             ))),
         }
     }
+}
+
+/// A public key's numbers (RFC 7518 §6), big-endian without leading zeros.
+pub(super) enum Public {
+    Ec { x: Vec<u8>, y: Vec<u8> },
+    Okp { x: Vec<u8> },
+    Rsa { n: Vec<u8>, e: Vec<u8> },
 }
 
 /// What signs a JWS.

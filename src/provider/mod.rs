@@ -25,7 +25,7 @@ pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSou
 
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
-use crate::jws::{Alg, SigningKey};
+use crate::jws::{Alg, DpopKey, SigningKey};
 use crate::request::{Header, TokenRequest};
 use crate::secret::{Field, Secret};
 
@@ -110,6 +110,11 @@ pub trait Provider: Sync {
     /// refusal of plain http names it (README "Security model").
     fn credential(&self, _values: &Values) -> crate::endpoint::Credential {
         crate::endpoint::Credential::ClientSecret
+    }
+    /// The algorithm of the DPoP key each token is bound to (RFC 9449), when the profile asks
+    /// for sender-constrained tokens.
+    fn dpop(&self, _settings: &Settings) -> Option<Alg> {
+        None
     }
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
@@ -321,6 +326,18 @@ pub struct Inputs<'a> {
     pub now: u64,
     /// For a JWT's `jti` (RFC 7519 §4.1.7): fresh for every request.
     pub nonce: [u8; 16],
+    /// The DPoP key of the token being fetched, with the server's nonce when it gave one.
+    pub dpop: Option<DpopInput<'a>>,
+}
+
+/// What a DPoP proof of a token request needs besides the time.
+#[derive(Clone, Copy)]
+pub struct DpopInput<'a> {
+    pub key: &'a DpopKey,
+    /// The server's `DPoP-Nonce` (RFC 9449 §8).
+    pub nonce: Option<&'a str>,
+    /// The proof's `jti`: fresh for every request.
+    pub jti: [u8; 16],
 }
 
 impl<'a> Inputs<'a> {
@@ -334,6 +351,7 @@ impl<'a> Inputs<'a> {
             service_account: None,
             now,
             nonce,
+            dpop: None,
         }
     }
 

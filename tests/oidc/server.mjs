@@ -9,8 +9,9 @@
 // RSA one with two keys, told apart by kid) and, with "tls", an https issuer plus a second https
 // listener that asks for client certificates (the mTLS alias of the token endpoint) for a
 // tls_client_auth client. The certificate is checked against the test CA by node's TLS and
-// handed to oidc-provider the way nginx would: only when verified.
-import { createPublicKey, X509Certificate } from 'node:crypto';
+// handed to oidc-provider the way nginx would: only when verified. With "dpop": true, DPoP
+// (RFC 9449) with a nonce required in every proof, for ES256, EdDSA and PS256 keys.
+import { createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -88,7 +89,11 @@ const provider = new Provider(issuer, {
     ...(tls ? ['tls_client_auth'] : []),
   ],
   discovery: mtls ? { mtls_endpoint_aliases: { token_endpoint: `https://127.0.0.1:${mtlsPort}/token` } } : {},
+  ...(config.dpop ? { enabledJWA: { dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256'] } } : {}),
   features: {
+    ...(config.dpop
+      ? { dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true } }
+      : {}),
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     devInteractions: { enabled: false },

@@ -3,6 +3,7 @@
 //! binary prints.
 #![allow(dead_code)]
 
+pub mod dpop;
 pub mod federation;
 pub mod google;
 pub mod jwt;
@@ -356,7 +357,29 @@ impl Env {
         let out = child.wait_with_output().expect("wait tokfetch");
         let out = Out::new(args, out);
         self.assert_cache_holds_no_secret();
+        self.assert_shows_no_dpop_key(&out);
         out
+    }
+
+    /// No output shows a DPoP private key (RFC 9449) that a cache file of this environment
+    /// holds, in any encoding: the key is kept with its token and never printed.
+    pub fn assert_shows_no_dpop_key(&self, out: &Out) {
+        for dir in self.cache_dirs() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    continue;
+                };
+                if let Some(key) = v["dpop_key"].as_str() {
+                    out.assert_never_shows(key);
+                }
+            }
+        }
     }
 
     /// The cache directories this environment uses: the default one and any

@@ -149,6 +149,20 @@ pub const KEYS: &[KeySpec] = &[
         KeyKind::Text,
         false,
     ),
+    key(
+        "dpop",
+        "true: bind each token to a fresh key pair with DPoP (RFC 9449); using it then needs a proof per request (tokfetch proof)",
+        KeyKind::Bool,
+        true,
+    ),
+    KeySpec {
+        name: "dpop_alg",
+        help: "the DPoP key's algorithm: ES256 (P-256), EdDSA (Ed25519) or PS256 (RSA 2048)",
+        kind: KeyKind::OneOf(&["ES256", "EdDSA", "PS256"]),
+        required: false,
+        default: None,
+        flag: true,
+    },
     KeySpec {
         name: "params",
         help: "extra form fields (strings, integers, booleans)",

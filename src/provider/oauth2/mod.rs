@@ -197,6 +197,11 @@ impl Provider for OAuth2 {
         let mut headers = auth.headers;
         headers.extend(super::form_headers());
         sensitive.extend(auth.sensitive);
+        if o.dpop.is_some() {
+            let proof = dpop_proof(s, inputs)?;
+            headers.push(crate::request::Header::new("DPoP", proof.as_str()));
+            sensitive.push(proof);
+        }
         Ok(TokenRequest {
             headers,
             body: oauth::form_body(fields),
@@ -208,6 +213,10 @@ impl Provider for OAuth2 {
             sensitive,
             id_token: false,
         })
+    }
+
+    fn dpop(&self, s: &Settings) -> Option<crate::jws::Alg> {
+        own(s).and_then(|o| o.dpop)
     }
 
     fn client_auth(&self, s: &Settings) -> String {
@@ -231,6 +240,22 @@ impl Provider for OAuth2 {
     fn identity(&self, s: &Settings) -> Vec<(&'static str, String)> {
         own(s).map(OAuth2Settings::identity).unwrap_or_default()
     }
+}
+
+/// The DPoP proof of the token request (RFC 9449 §5): `POST` to the token endpoint, with the
+/// server's nonce once it asked for one.
+fn dpop_proof(s: &Settings, inputs: &Inputs) -> Result<zeroize::Zeroizing<String>> {
+    let d = inputs.dpop.ok_or_else(|| Inputs::missing("the DPoP key"))?;
+    d.key
+        .proof(&crate::jws::Proof {
+            method: "POST",
+            url: &s.endpoint.url,
+            now: inputs.now,
+            jti: d.jti,
+            nonce: d.nonce,
+            access_token: None,
+        })
+        .map_err(|e| crate::error::Failure::internal(format!("cannot sign the DPoP proof: {e}")))
 }
 
 #[cfg(test)]

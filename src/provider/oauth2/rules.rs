@@ -122,6 +122,12 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
         exchange,
         "with grant = \"token_exchange\"",
     )?;
+    let dpop = v.get("dpop") == Some("true");
+    unused(v, "dpop_alg", dpop, "with dpop = true")?;
+    let dpop = dpop
+        .then(|| typed(v, "dpop_alg", Alg::named))
+        .transpose()?
+        .map(|a| a.unwrap_or(Alg::ES256));
     let text = |key: &str| v.get(key).map(str::to_string);
     Ok(OAuth2Settings {
         auth,
@@ -140,6 +146,7 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
         resource: text("resource"),
         subject_token_type: text("subject_token_type"),
         requested_token_type: text("requested_token_type"),
+        dpop,
     })
 }
 
@@ -316,6 +323,17 @@ mod tests {
                 7,
                 "has no effect here",
             ),
+            (
+                "token_url = \"https://i/t\"\ndpop_alg = \"EdDSA\"\n",
+                5,
+                "applies with dpop = true",
+            ),
+            (
+                "token_url = \"https://i/t\"\ndpop = false\ndpop_alg = \"EdDSA\"\n",
+                6,
+                "applies with dpop = true",
+            ),
+            ("token_url = \"https://i/t\"\ndpop = \"yes\"\n", 5, "dpop"),
             (
                 "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"gitlab\"\n",
                 6,

@@ -173,6 +173,8 @@ pub struct OAuth2Settings {
     pub resource: Option<String>,
     pub subject_token_type: Option<String>,
     pub requested_token_type: Option<String>,
+    /// `dpop = true`: the algorithm of each token's DPoP key (RFC 9449).
+    pub dpop: Option<Alg>,
 }
 
 impl OAuth2Settings {
@@ -251,6 +253,11 @@ impl OAuth2Settings {
         }
         if self.grant != GrantType::ClientCredentials {
             out.push(("grant", self.grant.name().to_string()));
+        }
+        // A DPoP token is another kind of token; the cache adds the thumbprint of the key it
+        // is bound to.
+        if let Some(alg) = self.dpop {
+            out.push(("dpop_alg", alg.name().to_string()));
         }
         out
     }

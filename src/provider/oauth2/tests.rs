@@ -46,6 +46,7 @@ fn req_with(
         service_account: None,
         now: NOW,
         nonce: NONCE,
+        dpop: None,
     };
     p.provider
         .build(&p.settings, Grant::Primary, &inputs)
@@ -464,6 +465,71 @@ fn identity_has_every_key_that_changes_the_token_and_no_key_material() {
     assert!(id.contains(&("issuer", "https://i".to_string())));
     assert!(id.contains(&("assertion_source", "env:T".to_string())));
     assert!(id.contains(&("grant", "token_exchange".to_string())));
+}
+
+#[test]
+fn dpop_profiles_carry_a_proof_of_the_token_request() {
+    let p = profile(&format!("{BASE}dpop = true\nauth_method = \"post\"\n"));
+    assert_eq!(p.provider.dpop(&p.settings), Some(crate::jws::Alg::ES256));
+    let key = crate::jws::DpopKey::generate(crate::jws::Alg::ES256).expect("key");
+    let mut secrets = BTreeMap::new();
+    secrets.insert(Field::ClientSecret, Secret::new("s3cret".into()));
+    for nonce in [None, Some("srv-nonce")] {
+        let inputs = Inputs {
+            dpop: Some(crate::provider::DpopInput {
+                key: &key,
+                nonce,
+                jti: [9; 16],
+            }),
+            ..Inputs::secrets(&secrets, NOW, NONCE)
+        };
+        let r = p
+            .provider
+            .build(&p.settings, Grant::Primary, &inputs)
+            .expect("request");
+        let proof = r.header("DPoP").expect("a DPoP header");
+        assert!(r.sensitive.iter().any(|v| v.as_str() == proof));
+        let (h, c) = crate::jws::tests::decode(proof);
+        assert_eq!(h["typ"], "dpop+jwt");
+        assert_eq!(h["alg"], "ES256");
+        assert_eq!(&h["jwk"], key.jwk());
+        assert_eq!(c["htm"], "POST");
+        assert_eq!(c["htu"], p.settings.endpoint.url.as_str());
+        assert_eq!(c["iat"], NOW);
+        assert_eq!(c.get("nonce").and_then(|n| n.as_str()), nonce);
+        assert!(c.get("ath").is_none());
+        crate::jws::tests::verify_with_jwk(proof, key.jwk()).expect("signed by the key");
+    }
+    // Without the key, the request is not built (a bug, never silently a Bearer request).
+    assert!(
+        p.provider
+            .build(
+                &p.settings,
+                Grant::Primary,
+                &Inputs::secrets(&secrets, NOW, NONCE)
+            )
+            .is_err()
+    );
+    let plain = profile(&format!("{BASE}auth_method = \"post\"\n"));
+    assert_eq!(plain.provider.dpop(&plain.settings), None);
+    let eddsa = profile(&format!("{BASE}dpop = true\ndpop_alg = \"EdDSA\"\n"));
+    assert_eq!(
+        eddsa.provider.dpop(&eddsa.settings),
+        Some(crate::jws::Alg::EdDSA)
+    );
+    assert!(
+        eddsa
+            .provider
+            .identity(&eddsa.settings)
+            .contains(&("dpop_alg", "EdDSA".to_string()))
+    );
+    assert!(
+        !plain
+            .provider
+            .identity(&plain.settings)
+            .iter()
+            .any(|(k, _)| k.starts_with("dpop"))
+    );
 }
 
 /// The identity is the config's own words, in 0.2.0's order, so that its cache files stay
