@@ -138,7 +138,10 @@ impl Discovery {
 /// endpoint.
 pub fn discovered_endpoint(url: &str, issuer: &str, name: &str) -> Result<Endpoint> {
     discovered(url, issuer).map_err(|f| {
-        Failure::unusable(f.message.replacen("the token endpoint", &format!("the {name}"), 1))
+        Failure::unusable(
+            f.message
+                .replacen("the token endpoint", &format!("the {name}"), 1),
+        )
     })
 }
 

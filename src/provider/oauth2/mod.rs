@@ -181,9 +181,9 @@ impl Provider for OAuth2 {
                     fields.push(("assertion", subject.expose()));
                 }
             }
-            GrantType::ClientCredentials
-            | GrantType::DeviceCode
-            | GrantType::AuthorizationCode => fields.push(("grant_type", CLIENT_CREDENTIALS)),
+            GrantType::ClientCredentials | GrantType::DeviceCode | GrantType::AuthorizationCode => {
+                fields.push(("grant_type", CLIENT_CREDENTIALS))
+            }
         }
         let auth = auth::authenticate(s, o, inputs)?;
         fields.extend(auth.fields.iter().map(|(k, v)| (*k, v.as_str())));
@@ -226,10 +226,11 @@ impl Provider for OAuth2 {
             GrantType::AuthorizationCode => UserGrantKind::Code,
             _ => return None,
         };
-        let mut extra: Vec<(String, String)> = [("audience", &o.audience), ("resource", &o.resource)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
-            .collect();
+        let mut extra: Vec<(String, String)> =
+            [("audience", &o.audience), ("resource", &o.resource)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+                .collect();
         extra.extend(s.params.iter().cloned());
         Some(UserGrant {
             kind,

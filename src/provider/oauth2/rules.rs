@@ -214,7 +214,9 @@ fn user_endpoints(
         authorization_url: url("authorization_url")?,
         device_authorization_url: url("device_authorization_url")?,
         revocation_url: url("revocation_url")?,
-        redirect_port: typed(v, "redirect_port", |p| p.parse::<u16>().ok().filter(|p| *p > 0))?,
+        redirect_port: typed(v, "redirect_port", |p| {
+            p.parse::<u16>().ok().filter(|p| *p > 0)
+        })?,
     };
     if *endpoint == Endpoint::TokenUrl {
         if code && out.authorization_url.is_none() {
