@@ -449,12 +449,11 @@ fn pasting_the_redirect_url_completes_a_no_browser_login() {
     let redirect = url
         .split('&')
         .find_map(|p| p.strip_prefix("redirect_uri="))
-        .map(|r| {
+        .and_then(|r| {
             form_urlencoded::parse(format!("r={r}").as_bytes())
                 .next()
                 .map(|(_, v)| v.into_owned())
         })
-        .flatten()
         .expect("redirect_uri");
     assert_eq!(
         lines[2],
