@@ -1545,7 +1545,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|login:|logout:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names

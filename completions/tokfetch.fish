@@ -275,7 +275,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential login logout" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"
