@@ -554,3 +554,104 @@ fn login_is_for_user_grants_only() {
     env.run(&["login", "nope"]).fails(3, &["nope"]);
     env.unset("X");
 }
+
+#[test]
+fn inspect_profiles_and_doctor_show_the_grant_its_endpoints_and_where_the_refresh_token_is() {
+    let server = LoginServer::start();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port();
+    let env = setup(
+        &server,
+        "authorization_code",
+        &format!("redirect_port = {port}\n"),
+    );
+    let out = env.run(&["inspect", "p"]);
+    let text = out.ok();
+    assert!(text.contains("grant       authorization_code"), "{out}");
+    assert!(
+        text.contains(&format!("redirect    http://127.0.0.1:{port}/callback")),
+        "{out}"
+    );
+    assert!(
+        text.contains("refresh     none") && text.contains("run tokfetch login p"),
+        "{out}"
+    );
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "authorization_endpoint {}/authorize (discovered)",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("FAIL  redirect    redirect_port {port} is in use")),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("no refresh token: not logged in"),
+        "{out}"
+    );
+    drop(busy);
+    assert_eq!(env.run(&["login", "p"]).code, 0);
+    let out = env.run(&["inspect", "p"]);
+    assert!(out.ok().contains("refresh     in the cache file"), "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "revocation  {}/revoke (discovered)",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    out.assert_never_shows("rt-user-1-xyzzy");
+    out.assert_never_shows("at-user-1");
+    let out = env.run(&["profiles"]);
+    assert!(out.ok().contains("oauth2 (authorization_code)"), "{out}");
+    let out = env.run(&["doctor", "p", "--offline"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("kept in the cache file"), "{out}");
+}
+
+#[test]
+fn two_parallel_logins_make_one_authorization_request() {
+    let server = LoginServer::start();
+    // The browser takes a moment, as a user would: the second login starts while the first
+    // one holds the profile's lock.
+    let env = setup(&server, "authorization_code", "");
+    let slow = script(
+        &env,
+        "slow-browser",
+        "#!/bin/sh\nsleep 1\nexec curl -s -L -o /dev/null \"$1\"\n",
+    );
+    let mut env = env;
+    env.set("BROWSER", &slow.to_string_lossy());
+    let spawn = || {
+        env.command()
+            .args(["login", "p"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let first = spawn();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = spawn();
+    let outs: Vec<Out> = [first, second]
+        .into_iter()
+        .map(|c| Out::new(&["login", "p"], c.wait_with_output().expect("wait")))
+        .collect();
+    for out in &outs {
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    }
+    assert_eq!(server.with(|s| s.codes.len() + s.issued as usize), 1);
+    assert!(
+        outs[1]
+            .stderr
+            .contains("was logged in by another tokfetch while this one waited"),
+        "{}",
+        outs[1]
+    );
+}
