@@ -314,9 +314,17 @@ pub fn revoke(session: &mut Session, token: &str, hint: &'static str) -> Result<
         Purpose::Revocation,
         Grant::Revocation { token, hint },
     )?;
+    let unsupported = reply.status == 400
+        && oauth::parse_error(&reply.body).is_some_and(|e| e.error == "unsupported_token_type");
     match reply.status {
         // RFC 7009 §2.2: 200 whether or not the token was valid.
         200 => Ok(true),
+        // §2.2.1: a server that does not revoke this kind of token (access tokens, often)
+        // says so; nothing is wrong.
+        400 if unsupported => {
+            vlog!("logout: the server does not revoke {hint}s (unsupported_token_type)");
+            Ok(true)
+        }
         _ => Err(session.refused(&reply, "revocation request")),
     }
 }
