@@ -60,7 +60,7 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
     if auth == AuthMethod::None && !exchange && !bearer && !grant.interactive() {
         return Err(problem(
             "auth_method",
-            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange, a JWT bearer grant or a user's grant (device_code, authorization_code) can do without: set grant, or pick another auth_method",
+            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange, a JWT bearer grant or a user's grant (device_code, authorization_code) can do without: set grant = \"token_exchange\", \"jwt_bearer\", \"device_code\" or \"authorization_code\", or pick another auth_method",
         ));
     }
     let user = user_endpoints(v, grant, &endpoint)?;
