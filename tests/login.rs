@@ -655,3 +655,19 @@ fn two_parallel_logins_make_one_authorization_request() {
         outs[1]
     );
 }
+
+#[test]
+fn no_cache_refreshes_without_losing_a_rotated_refresh_token() {
+    let server = LoginServer::start();
+    let env = setup(&server, "device_code", "");
+    assert_eq!(env.run(&["login", "p"]).code, 0);
+    assert_eq!(env.run(&["get", "p", "--no-cache"]).ok(), "at-user-2\n");
+    // Without a keyring the rotated refresh token went to the file (the access token there is
+    // not one a later call uses).
+    assert_eq!(cache_file(&env)["refresh_token"], "rt-user-2-xyzzy");
+    assert_eq!(env.run(&["get", "p", "--no-cache"]).ok(), "at-user-3\n");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-user-4\n");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-user-4\n");
+    assert_eq!(server.with(|s| s.refreshes), 3);
+    server.assert_strict();
+}
