@@ -150,18 +150,18 @@ impl<'a, 'c> Session<'a, 'c> {
         response::interpret(&self.target, reply, req, time::now_unix())
     }
 
-    /// The failure a non-200 reply to a request of this session means (exit 5 for a 4xx).
-    pub fn refused(&self, reply: &Reply, what: &str) -> Failure {
+    /// The failure a non-200 reply to a request to `at` means (exit 5 for a 4xx).
+    pub fn refused(&self, reply: &Reply, what: &str, at: &Endpoint) -> Failure {
         if (400..500).contains(&reply.status) {
             return Failure::rejected(format!(
                 "{what} refused by {}: {}",
-                self.target.endpoint().host,
+                at.host,
                 response::describe(reply)
             ));
         }
         Failure::unusable(format!(
             "unexpected answer to the {what} from {}: {}",
-            self.target.endpoint().host,
+            at.host,
             response::describe(reply)
         ))
     }
@@ -325,6 +325,6 @@ pub fn revoke(session: &mut Session, token: &str, hint: &'static str) -> Result<
             vlog!("logout: the server does not revoke {hint}s (unsupported_token_type)");
             Ok(true)
         }
-        _ => Err(session.refused(&reply, "revocation request")),
+        _ => Err(session.refused(&reply, "revocation request", &endpoint)),
     }
 }
