@@ -668,3 +668,63 @@ fn no_cache_refreshes_without_losing_a_rotated_refresh_token() {
     assert_eq!(server.with(|s| s.refreshes), 3);
     server.assert_strict();
 }
+
+#[test]
+fn browser_lists_placeholders_and_a_scrubbed_environment() {
+    let server = LoginServer::start();
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "{}\n[profiles.q]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:9/t\"\nclient_id = \"q\"\nclient_secret_env = \"Q_SECRET\"\n",
+        config("authorization_code", &server.issuer(), "")
+    ));
+    let seen = env.path().join("browser-env");
+    let browser = script(
+        &env,
+        "env-browser",
+        &format!(
+            "#!/bin/sh\nenv > '{}'\nexec curl -s -L -o /dev/null \"$2\"\n",
+            seen.display()
+        ),
+    );
+    // The first entry cannot start; the second gets the URL where `%s` stands.
+    env.set(
+        "BROWSER",
+        &format!("/nonexistent/browser:{} --new-tab %s", browser.display()),
+    )
+    .set("Q_SECRET", support::OTHER_SECRET)
+    .set("TOKFETCH_Q_CLIENT_SECRET", support::CLIENT_SECRET)
+    .set("KEEP_ME", "visible");
+    let out = env.run(&["login", "p"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    let vars = std::fs::read_to_string(&seen).expect("the browser ran");
+    assert!(vars.contains("KEEP_ME=visible"), "{vars}");
+    assert!(!vars.contains("Q_SECRET"), "{vars}");
+    assert!(!vars.contains("TOKFETCH_Q_CLIENT_SECRET"), "{vars}");
+    server.assert_strict();
+}
+
+#[test]
+fn a_browser_that_cannot_start_means_the_url_is_printed() {
+    let server = LoginServer::start();
+    let mut env = setup(&server, "authorization_code", "");
+    env.set("BROWSER", "/nonexistent/browser");
+    let out = env.run(&["login", "p", "--timeout", "1"]);
+    fails_after_prompt(&out, 6, &["login timed out after 1 s"]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines[0], "tokfetch: open this URL to log in as profile `p`:",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{}/authorize?response_type=code&client_id={CLIENT}&",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    assert!(lines[1].contains("&code_challenge_method=S256"), "{out}");
+    assert!(
+        lines[2].starts_with("tokfetch: waiting for the redirect to http://127.0.0.1:"),
+        "{out}"
+    );
+}
