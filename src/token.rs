@@ -544,16 +544,20 @@ pub fn login_command(
     let deadline = Instant::now() + Duration::from_secs(timeout);
     let cache = if profile.cache { Cache::open() } else { None };
     let identity = Identity::of(profile);
-    let _lock = match &cache {
+    let lock = match &cache {
         Some(c) => c.lock(&profile.name, deadline)?,
         None => None,
     };
-    let meanwhile = cache
-        .as_ref()
-        .and_then(|c| c.load(&profile.name, &identity))
-        .is_some_and(|e| {
-            e.obtained_at.is_some_and(|t| t >= started) && e.remaining(time::now_unix()) > 0
-        });
+    // Only a login that finished while this one waited for the lock counts: one run right
+    // after another (in the same second) logs in again, as asked.
+    let waited = lock.as_ref().is_some_and(|l| l.waited());
+    let meanwhile = waited
+        && cache
+            .as_ref()
+            .and_then(|c| c.load(&profile.name, &identity))
+            .is_some_and(|e| {
+                e.obtained_at.is_some_and(|t| t >= started) && e.remaining(time::now_unix()) > 0
+            });
     if meanwhile {
         return Ok(false);
     }

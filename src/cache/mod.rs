@@ -233,6 +233,15 @@ pub struct Cache {
 /// The held per-profile lock; released when dropped (or when the process dies).
 pub struct Lock {
     _file: File,
+    waited: bool,
+}
+
+impl Lock {
+    /// Another process held the lock when it was asked for: whatever it did meanwhile (a
+    /// login) is now in the cache.
+    pub fn waited(&self) -> bool {
+        self.waited
+    }
 }
 
 impl Cache {
@@ -456,6 +465,7 @@ impl Cache {
         };
         let started = Instant::now();
         let mut pause = Duration::from_millis(2);
+        let mut waited = false;
         loop {
             match file.try_lock() {
                 Ok(()) => {
@@ -465,9 +475,12 @@ impl Cache {
                             started.elapsed().as_millis()
                         );
                     }
-                    return Ok(Some(Lock { _file: file }));
+                    return Ok(Some(Lock {
+                        _file: file,
+                        waited,
+                    }));
                 }
-                Err(fs::TryLockError::WouldBlock) => {}
+                Err(fs::TryLockError::WouldBlock) => waited = true,
                 Err(fs::TryLockError::Error(e)) => {
                     vlog!(
                         "cache: cannot lock {}: {e}; continuing without the lock",
