@@ -22,11 +22,11 @@
 // tests/oidc/user.mjs fills in. A refresh token is issued when the request asked for
 // `offline_access` (oidc-provider itself drops it from an authorization request without
 // `prompt=consent`; here it is kept, as most IdPs do). Test-only endpoints, under /test/:
-//   GET  /test/stats   counts: authorization requests (`auth`), device authorization requests
-//                      (`device_auth`), token requests by grant type (`token` {grant: {ok, error}}),
-//                      revocation requests (`revocations`)
-//   GET  /test/issued  every value issued or received that must never be shown: codes, state,
-//                      code verifiers, device codes, access/refresh/ID tokens (`secrets`), and
+//   GET  /test/stats   counts: authorization requests (`auth`, and their `redirect_uris`), device
+//                      authorization requests (`device_auth`), token requests by grant type
+//                      (`token` {grant: {ok, error}}), revocation requests (`revocations`)
+//   GET  /test/issued  every value issued or received that no output may show (`secrets`:
+//                      codes, state, code verifiers, device codes, refresh and ID tokens), and
 //                      the token responses in order (`tokens`: [{grant, access_token,
 //                      refresh_token}])
 //   POST /test/access_ttl?seconds=N   the lifetime of access tokens issued from now on
@@ -119,7 +119,7 @@ const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
 // User logins (config.user): what the server saw and issued, for the tests to ask.
 let accessTtl = user?.access_ttl ?? 600;
-const stats = { auth: 0, device_auth: 0, revocations: 0, token: {} };
+const stats = { auth: 0, redirect_uris: [], device_auth: 0, revocations: 0, token: {} };
 const secrets = new Set();
 const tokens = [];
 const remember = (value) => {
@@ -179,6 +179,7 @@ if (user) {
   provider.use(async (ctx, next) => {
     if (ctx.path === '/auth' && ctx.method === 'GET') {
       stats.auth += 1;
+      stats.redirect_uris.push(ctx.query.redirect_uri ?? null);
       const scope = ctx.query.scope;
       if (typeof ctx.query.state === 'string') remember(ctx.query.state);
       // Keep a requested offline_access (see above): as if the user had been asked.
@@ -207,7 +208,7 @@ if (user) {
       const ok = ctx.status === 200 && ctx.body && ctx.body.access_token;
       count[ok ? 'ok' : 'error'] += 1;
       if (ok) {
-        for (const key of ['access_token', 'refresh_token', 'id_token']) if (ctx.body[key]) remember(ctx.body[key]);
+        for (const key of ['refresh_token', 'id_token']) if (ctx.body[key]) remember(ctx.body[key]);
         tokens.push({ grant, access_token: ctx.body.access_token, refresh_token: ctx.body.refresh_token ?? null });
       }
     }

@@ -1,0 +1,1022 @@
+//! User tokens (README "User tokens", RFC 8628, RFC 6749 §4.1 with RFC 7636 PKCE, RFC 8252
+//! loopback redirects, RFC 9207 `iss`, RFC 7009 revocation) against a real OAuth server nobody on
+//! the team wrote: oidc-provider in the user mode of tests/oidc/server.mjs, with a simulated
+//! person (tests/oidc/user.mjs) as `$BROWSER` and at the device page.
+//!
+//! `reference::` first proves the server and the simulated user with a client independent of
+//! tokfetch (tests/oidc/reference.mjs); the other tests run the tokfetch binary. The server
+//! counts what it served (authorization, token, revocation requests) and remembers every flow
+//! secret it issued or received, so each test checks after the fact that no output showed one.
+//!
+//! All `#[ignore]`d for a bare `cargo test` (they need node and `npm ci --prefix tests/oidc`);
+//! tests/run.sh runs them. The `keyring_` ones also need its Secret Service session.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::oidc_user::{
+    self, CONFIDENTIAL, DEVICE_GRANT, NATIVE, UserServer, assert_never_shown, browser,
+    files_holding, wait_for_log,
+};
+use support::{CLIENT_SECRET, Env, Out};
+
+const NEEDS_NODE: &str = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)";
+
+/// A profile name unique to this test process, so tests sharing the Secret Service never
+/// share items.
+fn unique(name: &str) -> String {
+    format!("{name}-{}", std::process::id())
+}
+
+/// A public-client profile of `grant` discovering its endpoints from the server's issuer.
+fn user_env(server: &UserServer, profile: &str, grant: &str, extra: &str) -> Env {
+    let env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ngrant = \"{grant}\"\nissuer = \"{}\"\nclient_id = \"{NATIVE}\"\nauth_method = \"none\"\nscope = \"openid offline_access\"\n{extra}",
+        server.issuer()
+    ));
+    env
+}
+
+/// Set `$BROWSER` to the simulated user with `options`; returns its log (created only when a
+/// browser is started).
+fn set_browser(env: &mut Env, options: &[&str]) -> PathBuf {
+    let log = env.path().join("browser.log");
+    let _ = std::fs::remove_file(&log);
+    let value = browser(&log, options);
+    env.set("BROWSER", &value);
+    log
+}
+
+/// `tokfetch login PROFILE` with `$BROWSER` as set; asserts it succeeded the way the contract
+/// says: nothing on stdout, `logged in as profile` on stderr.
+fn browser_login(env: &Env, profile: &str, extra: &[&str]) -> Out {
+    let mut args = vec!["login", profile, "--timeout", "60"];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "", "login prints nothing on stdout:\n{out}");
+    assert!(
+        out.stderr
+            .contains(&format!("logged in as profile `{profile}`")),
+        "{out}"
+    );
+    out
+}
+
+/// `tokfetch [args…] login PROFILE` for a device-flow profile, its stderr read by the simulated
+/// device user (which copies it to its stdout: the returned `Out`'s stderr).
+fn device_login(env: &Env, profile: &str, user_options: &[&str]) -> Out {
+    device_login_args(env, &["login", profile, "--timeout", "60"], user_options)
+}
+
+fn device_login_args(env: &Env, args: &[&str], user_options: &[&str]) -> Out {
+    let log = env.path().join("device-user.log");
+    let mut tokfetch = env
+        .command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tokfetch");
+    let stderr = tokfetch.stderr.take().expect("stderr");
+    let user = Command::new(oidc_user::node())
+        .arg(oidc_user::dir().join("user.mjs"))
+        .args(["device", "--stdin", "--log"])
+        .arg(&log)
+        .args(user_options)
+        .stdin(Stdio::from(stderr))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the device user");
+    let tokfetch = tokfetch.wait_with_output().expect("wait tokfetch");
+    let user = user.wait_with_output().expect("wait the device user");
+    let out = Out {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: tokfetch.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&tokfetch.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&user.stdout).into_owned(),
+    };
+    out.assert_no_secrets();
+    env.assert_cache_holds_no_secret();
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        user.status.success(),
+        "the device user failed:\n{log_text}\n{}\n{out}",
+        String::from_utf8_lossy(&user.stderr)
+    );
+    out
+}
+
+/// The one line of `get PROFILE`'s stdout: the token.
+fn token_of(out: &Out) -> String {
+    let text = out.ok();
+    assert_eq!(text.lines().count(), 1, "{out}");
+    text.trim_end().to_string()
+}
+
+/// The server's introspection says `token` is an active token of `client` for user `alice`.
+fn assert_accepted(server: &UserServer, token: &str, client: &str) {
+    let info = server.introspect(token);
+    assert_eq!(info["active"], true, "{info}");
+    assert_eq!(info["client_id"], client, "{info}");
+    assert_eq!(info["sub"], "alice", "{info}");
+}
+
+/// The profile's cache file (`<profile>.token.json`).
+fn cache_file(env: &Env, profile: &str) -> PathBuf {
+    env.cache_dir.join(format!("{profile}.token.json"))
+}
+
+/// `tokfetch: warning:` lines of an output.
+fn warnings(out: &Out) -> Vec<&str> {
+    out.stderr
+        .lines()
+        .filter(|l| l.starts_with("tokfetch: warning:"))
+        .collect()
+}
+
+/// Log in with the simulated browser, with access tokens that need a refresh at once (30 s,
+/// under the default `--min-ttl` of 60), then let the server issue long ones: the next `get`
+/// must refresh, and its token then satisfies every later caller.
+fn logged_in_with_a_stale_token(env: &mut Env, server: &UserServer, profile: &str) -> Vec<Out> {
+    set_browser(env, &[]);
+    let login = browser_login(env, profile, &[]);
+    server.set_access_ttl(3600);
+    vec![login]
+}
+
+/// 8 parallel `get`s needing a refresh: exactly one refresh request at the server, all print
+/// the token it issued, which the server accepts; the old refresh token is refused now and the
+/// rotated one is good. Returns (outputs, old refresh token, rotated refresh token).
+fn eight_parallel_gets_refresh_once(
+    env: &Env,
+    server: &UserServer,
+    profile: &str,
+) -> (Vec<Out>, String, String) {
+    let old = server.latest_refresh_token();
+    let (refreshed_before, refused_before) = server.token_requests("refresh_token");
+    assert_eq!((refreshed_before, refused_before), (0, 0));
+    let outs: Vec<Out> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| env.run(&["get", profile])))
+            .collect();
+        runs.into_iter().map(|r| r.join().expect("get")).collect()
+    });
+    let tokens: Vec<String> = outs.iter().map(token_of).collect();
+    assert_eq!(
+        server.token_requests("refresh_token"),
+        (1, 0),
+        "8 parallel gets make one refresh request: {:?}",
+        server.stats()
+    );
+    let issued = server.tokens();
+    let (grant, newest, rotated) = issued.last().expect("a token response").clone();
+    assert_eq!(grant, "refresh_token");
+    for t in &tokens {
+        assert_eq!(t, &newest, "every get prints the refreshed token");
+    }
+    assert_accepted(server, &newest, NATIVE);
+    let rotated = rotated.expect("the refresh rotated the refresh token");
+    assert_ne!(rotated, old);
+    assert!(!server.is_active(&old), "the old refresh token is spent");
+    assert!(server.is_active(&rotated), "the rotated one is good");
+    // Nothing more: the next get is a cache hit.
+    assert_eq!(token_of(&env.run(&["get", profile])), newest);
+    assert_eq!(server.token_requests("refresh_token"), (1, 0));
+    (outs, old, rotated)
+}
+
+/// No flow secret the server issued or received appears in any output, and none but the
+/// `stored` refresh token in any file of the test's home (config, cache, runtime dir).
+fn assert_no_flow_secret_leaked(
+    env: &Env,
+    server: &UserServer,
+    outs: &[Out],
+    stored: Option<&str>,
+) {
+    let secrets = server.secrets();
+    assert_never_shown(outs, &secrets, &[]);
+    for secret in &secrets {
+        if Some(secret.as_str()) == stored {
+            continue;
+        }
+        let holding = files_holding(env.path(), secret);
+        assert!(
+            holding.is_empty(),
+            "a flow secret (code, state, verifier, device code, refresh or ID token) is in {holding:?}"
+        );
+    }
+}
+
+// ---- the reference client proves the server and the simulated user, without tokfetch --------
+
+mod reference {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+    fn authorization_code_with_pkce_then_rotation_then_revocation() {
+        let _ = NEEDS_NODE;
+        let server = UserServer::start(600);
+        let v = server.reference(&["authcode"]);
+        assert_eq!(v["callback"]["state_ok"], true, "{v}");
+        assert_eq!(
+            v["callback"]["iss"],
+            server.issuer().as_str(),
+            "RFC 9207: {v}"
+        );
+        assert_eq!(v["callback"]["error"], serde_json::Value::Null, "{v}");
+        assert_eq!(v["status"], 200, "{v}");
+        let redirect = v["redirect_uri"].as_str().expect("redirect_uri");
+        assert!(
+            redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/callback"),
+            "{redirect}"
+        );
+        // Any loopback port is accepted for the registered http://127.0.0.1/callback.
+        assert_eq!(server.stats()["redirect_uris"][0], redirect);
+        let body = &v["body"];
+        for key in ["access_token", "refresh_token", "id_token"] {
+            assert!(body[key].is_string(), "{key}: {v}");
+        }
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["expires_in"], 600);
+        let access = body["access_token"].as_str().expect("access");
+        assert_accepted(&server, access, NATIVE);
+        assert_eq!(server.authorization_requests(), 1);
+        assert_eq!(server.token_requests("authorization_code"), (1, 0));
+
+        // Refresh: a new refresh token every time; the old one is spent.
+        let first = body["refresh_token"].as_str().expect("refresh").to_string();
+        let r = server.reference(&["refresh", &first]);
+        assert_eq!(r["status"], 200, "{r}");
+        let second = r["body"]["refresh_token"]
+            .as_str()
+            .expect("rotated")
+            .to_string();
+        assert_ne!(second, first);
+        assert!(!server.is_active(&first));
+        assert!(server.is_active(&second));
+        assert_eq!(server.token_requests("refresh_token"), (1, 0));
+
+        // Revocation (RFC 7009) ends it: the next refresh is invalid_grant.
+        let rv = server.reference(&["revoke", &second, "refresh_token"]);
+        assert_eq!(rv["status"], 200, "{rv}");
+        assert_eq!(server.revocations(), 1);
+        assert!(!server.is_active(&second));
+        let r = server.reference(&["refresh", &second]);
+        assert_eq!(r["status"], 400, "{r}");
+        assert_eq!(r["body"]["error"], "invalid_grant", "{r}");
+        assert_eq!(server.token_requests("refresh_token"), (1, 1));
+
+        // The server remembered the flow secrets it saw, for the leak checks.
+        let secrets = server.secrets();
+        for value in [
+            first.as_str(),
+            second.as_str(),
+            body["id_token"].as_str().expect("id"),
+        ] {
+            assert!(secrets.iter().any(|s| s == value));
+        }
+        assert!(
+            !secrets.iter().any(|s| s == access),
+            "access tokens are printed by design"
+        );
+    }
+
+    #[test]
+    #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+    fn a_denied_consent_reaches_the_loopback_listener_as_access_denied() {
+        let server = UserServer::start(600);
+        let v = server.reference(&["authcode", "--deny"]);
+        assert_eq!(v["callback"]["error"], "access_denied", "{v}");
+        assert_eq!(v["callback"]["state_ok"], true, "{v}");
+        assert_eq!(server.token_requests("authorization_code"), (0, 0));
+        // A confidential client with its secret goes through the same pages.
+        let v = server.reference_as(CONFIDENTIAL, Some(CLIENT_SECRET), &["authcode"]);
+        assert_eq!(v["status"], 200, "{v}");
+        assert_accepted(
+            &server,
+            v["body"]["access_token"].as_str().expect("token"),
+            CONFIDENTIAL,
+        );
+    }
+
+    #[test]
+    #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+    fn device_flow_granted_and_denied() {
+        let server = UserServer::start(600);
+        let v = server.reference(&["device"]);
+        assert_eq!(v["status"], 200, "{v}");
+        assert_eq!(v["user_exit"], 0, "{v}");
+        let shown = &v["authorization"];
+        let uri = shown["verification_uri"].as_str().expect("uri");
+        assert_eq!(uri, format!("{}/device", server.issuer()));
+        assert!(
+            shown["verification_uri_complete"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(uri) && c.contains("user_code=")),
+            "{v}"
+        );
+        // oidc-provider sends no interval (RFC 8628 §3.2: the client polls every 5 s).
+        assert!(shown["interval"].is_null(), "{v}");
+        assert!(v["body"]["refresh_token"].is_string(), "{v}");
+        assert_accepted(
+            &server,
+            v["body"]["access_token"].as_str().expect("token"),
+            NATIVE,
+        );
+        assert_eq!(server.device_authorizations(), 1);
+
+        let v = server.reference(&["device", "--deny"]);
+        assert_eq!(v["status"], 400, "{v}");
+        assert_eq!(v["body"]["error"], "access_denied", "{v}");
+        assert_eq!(v["user_exit"], 0, "the user refused as asked: {v}");
+        assert_eq!(server.device_authorizations(), 2);
+    }
+}
+
+// ---- tokfetch ---------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn login_with_a_browser_then_get_prints_a_token_the_server_accepts() {
+    let server = UserServer::start(600);
+    let profile = "web";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    let log = set_browser(&mut env, &[]);
+    let login = browser_login(&env, profile, &[]);
+    // The simulated person went through sign-in and consent, and the listener answered the
+    // redirect with its page.
+    let text = wait_for_log(&log, "done", Duration::from_secs(30));
+    assert!(text.contains("login as alice"), "{text}");
+    assert!(text.contains("consent: allow"), "{text}");
+    assert!(text.contains("callback answered 200"), "{text}");
+    assert!(text.to_lowercase().contains("logged in"), "{text}");
+    assert_eq!(server.authorization_requests(), 1);
+    assert_eq!(server.token_requests("authorization_code"), (1, 0));
+    // An ephemeral loopback port, exactly http://127.0.0.1:<port>/callback.
+    let redirect = server.stats()["redirect_uris"][0]
+        .as_str()
+        .expect("redirect_uri")
+        .to_string();
+    let port = redirect
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|r| r.strip_suffix("/callback"))
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("redirect_uri {redirect}"));
+    assert_ne!(port, 0);
+
+    let get = env.run(&["get", profile]);
+    let token = token_of(&get);
+    assert_accepted(&server, &token, NATIVE);
+    assert_eq!(
+        server.tokens().last().map(|t| t.1.clone()),
+        Some(token.clone())
+    );
+    // A cache hit: no request at all.
+    let again = env.run(&["get", profile]);
+    assert_eq!(token_of(&again), token);
+    assert_eq!(server.token_requests("refresh_token"), (0, 0));
+    assert_eq!(server.token_requests("authorization_code"), (1, 0));
+    let header = env.run(&["header", profile]);
+    assert_eq!(
+        header.ok().trim_end(),
+        format!("Authorization: Bearer {token}")
+    );
+    let stored = std::fs::read_to_string(cache_file(&env, profile)).ok();
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(
+        &env,
+        &server,
+        &[login, get, again, header],
+        stored.filter(|s| s.contains(&rt)).map(|_| rt.as_str()),
+    );
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_fixed_redirect_port_is_used_and_a_busy_one_is_exit_3() {
+    let server = UserServer::start(600);
+    let profile = "fixed";
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    let mut env = user_env(
+        &server,
+        profile,
+        "authorization_code",
+        &format!("redirect_port = {port}\n"),
+    );
+    set_browser(&mut env, &[]);
+    let login = browser_login(&env, profile, &[]);
+    assert_eq!(
+        server.stats()["redirect_uris"][0],
+        format!("http://127.0.0.1:{port}/callback")
+    );
+    // The port is taken: exit 3 naming redirect_port, before any request or browser.
+    env.run(&["logout", profile]).ok();
+    let busy = std::net::TcpListener::bind(("127.0.0.1", port)).expect("hold the port");
+    let log = set_browser(&mut env, &[]);
+    let out = env.run(&["login", profile, "--timeout", "20"]);
+    out.fails(3, &["redirect_port"]);
+    drop(busy);
+    assert_eq!(
+        server.authorization_requests(),
+        1,
+        "no second authorization request"
+    );
+    assert!(!log.exists(), "no browser was started");
+    assert_no_flow_secret_leaked(&env, &server, &[login, out], None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn device_login_with_the_user_reading_stderr() {
+    let server = UserServer::start(600);
+    let profile = "tv";
+    let env = user_env(&server, profile, "device_code", "");
+    let login = device_login(&env, profile, &[]);
+    assert_eq!(login.code, 0, "{login}");
+    assert_eq!(login.stdout, "", "{login}");
+    let uri = format!("{}/device", server.issuer());
+    let lines: Vec<&str> = login.stderr.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("tokfetch: to log in as profile"))
+        .unwrap_or_else(|| panic!("no device line:\n{login}"));
+    let prefix =
+        format!("tokfetch: to log in as profile `{profile}`, open {uri} and enter the code ");
+    let code = lines[first]
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("the device line has the contract's shape:\n{login}"));
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "the user code as the server gave it: {code}"
+    );
+    assert_eq!(
+        lines.get(first + 1).copied(),
+        Some(format!("tokfetch: or open {uri}?user_code={code}").as_str()),
+        "{login}"
+    );
+    assert!(
+        login
+            .stderr
+            .contains(&format!("logged in as profile `{profile}`")),
+        "{login}"
+    );
+    assert_eq!(server.device_authorizations(), 1);
+    assert_eq!(server.token_requests(DEVICE_GRANT).0, 1);
+    let get = env.run(&["get", profile]);
+    let token = token_of(&get);
+    assert_accepted(&server, &token, NATIVE);
+    let rt = server.latest_refresh_token();
+    let stored = std::fs::read_to_string(cache_file(&env, profile)).unwrap_or_default();
+    assert_no_flow_secret_leaked(
+        &env,
+        &server,
+        &[login, get],
+        stored.contains(&rt).then_some(rt.as_str()),
+    );
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_confidential_client_logs_in_through_the_complete_verification_uri() {
+    let server = UserServer::start(600);
+    let profile = "conf";
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ngrant = \"device_code\"\nissuer = \"{}\"\nclient_id = \"{CONFIDENTIAL}\"\nauth_method = \"basic\"\nscope = \"openid offline_access\"\n",
+        server.issuer()
+    ));
+    env.set("TOKFETCH_CONF_CLIENT_SECRET", CLIENT_SECRET);
+    let login = device_login(&env, profile, &["--complete"]);
+    assert_eq!(login.code, 0, "{login}");
+    assert_eq!(login.stdout, "", "{login}");
+    let get = env.run(&["get", profile]);
+    assert_accepted(&server, &token_of(&get), CONFIDENTIAL);
+    assert_no_flow_secret_leaked(
+        &env,
+        &server,
+        &[login, get],
+        Some(&server.latest_refresh_token()),
+    );
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn without_a_keyring_parallel_gets_refresh_once_and_store_the_rotated_token_in_the_0600_cache_file()
+{
+    use std::os::unix::fs::PermissionsExt;
+    let server = UserServer::start(30);
+    let profile = "nokr";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    let mut outs = logged_in_with_a_stale_token(&mut env, &server, profile);
+    let file = cache_file(&env, profile);
+    let name = format!("{profile}.token.json");
+    // No keyring (no D-Bus session): one warning, naming the file.
+    let w = warnings(&outs[0]);
+    assert_eq!(w.len(), 1, "exactly one warning:\n{}", outs[0]);
+    assert!(w[0].contains(&name), "{}", outs[0]);
+    let first = server.latest_refresh_token();
+    let text = std::fs::read_to_string(&file).expect("the cache file");
+    assert!(
+        text.contains(&first),
+        "the refresh token is in {}",
+        file.display()
+    );
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", file.display());
+
+    let (gets, old, rotated) = eight_parallel_gets_refresh_once(&env, &server, profile);
+    assert_eq!(old, first);
+    // The rotated token replaced the old one in the file, and nobody warned again.
+    let text = std::fs::read_to_string(&file).expect("the cache file");
+    assert!(
+        text.contains(&rotated),
+        "the rotated refresh token is stored"
+    );
+    assert!(!text.contains(&old), "the spent one is gone");
+    let mode = std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    for g in &gets {
+        assert!(warnings(g).is_empty(), "no warning on rotation:\n{g}");
+    }
+    outs.extend(gets);
+    assert_no_flow_secret_leaked(&env, &server, &outs, Some(&rotated));
+}
+
+/// What `secret-tool` finds for service `tokfetch`, user `user`.
+fn secret_tool_lookup(user: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "tokfetch", "username", user])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+#[ignore = "needs node, npm ci and the Secret Service session of tests/run.sh"]
+fn keyring_holds_the_refresh_token_rotated_under_the_lock_and_never_the_cache_directory() {
+    let server = UserServer::start(30);
+    let profile = unique("ut-kr");
+    let mut env = user_env(&server, &profile, "authorization_code", "");
+    env.with_secret_service();
+    let user = format!("{profile}/refresh_token");
+    let mut outs = logged_in_with_a_stale_token(&mut env, &server, &profile);
+    assert!(
+        warnings(&outs[0]).is_empty(),
+        "a keyring: no warning\n{}",
+        outs[0]
+    );
+    let first = server.latest_refresh_token();
+    assert_eq!(secret_tool_lookup(&user).as_deref(), Some(first.as_str()));
+    assert_eq!(files_holding(env.path(), &first), Vec::<PathBuf>::new());
+
+    let (gets, _, rotated) = eight_parallel_gets_refresh_once(&env, &server, &profile);
+    assert_eq!(
+        secret_tool_lookup(&user).as_deref(),
+        Some(rotated.as_str()),
+        "the rotated refresh token is the one stored"
+    );
+    for t in [&first, &rotated] {
+        assert_eq!(
+            files_holding(env.path(), t),
+            Vec::<PathBuf>::new(),
+            "no refresh token in the cache directory (or anywhere in the home)"
+        );
+    }
+    outs.extend(gets);
+
+    // logout revokes at the server and forgets the keyring item.
+    let logout = env.run(&["logout", &profile]);
+    assert_eq!(logout.ok(), "", "{logout}");
+    assert!(warnings(&logout).is_empty(), "{logout}");
+    assert_eq!(secret_tool_lookup(&user), None);
+    assert!(!server.is_active(&rotated));
+    outs.push(logout);
+    assert_no_flow_secret_leaked(&env, &server, &outs, None);
+}
+
+#[test]
+#[ignore = "needs node, npm ci and the Secret Service session of tests/run.sh"]
+fn keyring_device_login_stores_the_refresh_token_in_the_keyring() {
+    let server = UserServer::start(600);
+    let profile = unique("ut-kr-dev");
+    let mut env = user_env(&server, &profile, "device_code", "");
+    env.with_secret_service();
+    let login = device_login(&env, &profile, &[]);
+    assert_eq!(login.code, 0, "{login}");
+    let rt = server.latest_refresh_token();
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
+        Some(rt.as_str())
+    );
+    assert_eq!(files_holding(env.path(), &rt), Vec::<PathBuf>::new());
+    let get = env.run(&["get", &profile]);
+    assert_accepted(&server, &token_of(&get), NATIVE);
+    env.run(&["logout", &profile]).ok();
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/refresh_token")),
+        None
+    );
+    assert_no_flow_secret_leaked(&env, &server, &[login, get], None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn no_terminal_and_nothing_cached_is_exit_4_and_starts_no_browser() {
+    let server = UserServer::start(600);
+    for (profile, grant) in [("code", "authorization_code"), ("dev", "device_code")] {
+        let mut env = user_env(&server, profile, grant, "");
+        let log = set_browser(&mut env, &[]);
+        let needles = [
+            format!("no token for profile `{profile}` and no terminal to log in on"),
+            format!("hint: run tokfetch login {profile}"),
+        ];
+        let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+        let outs = vec![
+            env.run(&["get", profile]),
+            env.run(&["header", profile]),
+            env.run(&["exec", profile, "--", "true"]),
+        ];
+        for out in &outs {
+            out.fails(4, &needles);
+        }
+        // Nothing was asked of the server, and no browser ran (it would have written its log
+        // first thing; the grace period covers a browser started just before exit).
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(!log.exists(), "a browser was started for {profile}");
+        assert_eq!(server.authorization_requests(), 0);
+        assert_eq!(server.device_authorizations(), 0);
+        assert_eq!(server.stats()["token"], serde_json::json!({}));
+    }
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn get_on_a_terminal_logs_in_first_then_prints_the_token() {
+    let server = UserServer::start(600);
+    let profile = "tty";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let script = support::tools::tool("script", "TOKFETCH_TEST_SCRIPT");
+    let mut child = env
+        .command_for(&script)
+        .args(["-qec", &format!("tokfetch get {profile}"), "/dev/null"])
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1)");
+    // Keep the terminal's input open (a person at it) until tokfetch is done.
+    let stdin = child.stdin.take();
+    let out = child.wait_with_output().expect("script");
+    drop(stdin);
+    let out = Out::new(&["get", profile], out);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(server.authorization_requests(), 1);
+    let token = server.tokens().last().expect("a token").1.clone();
+    assert!(out.stdout.contains(&token), "the token is printed:\n{out}");
+    assert_accepted(&server, &token, NATIVE);
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(&env, &server, &[out], Some(&rt));
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn invalid_grant_on_refresh_drops_the_stored_refresh_token() {
+    let server = UserServer::start(30);
+    let profile = "gone";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    let mut outs = logged_in_with_a_stale_token(&mut env, &server, profile);
+    let rt = server.latest_refresh_token();
+    // The server forgets the grant (an admin revoked it, say).
+    let rv = server.reference(&["revoke", &rt, "refresh_token"]);
+    assert_eq!(rv["status"], 200, "{rv}");
+    let log = env.path().join("browser.log");
+    let _ = std::fs::remove_file(&log);
+
+    let out = env.run(&["get", profile]);
+    out.fails(
+        4,
+        &[
+            "refused the stored refresh token",
+            &format!("tokfetch login {profile}"),
+        ],
+    );
+    assert_eq!(server.token_requests("refresh_token"), (0, 1));
+    assert!(
+        !std::fs::read_to_string(cache_file(&env, profile))
+            .unwrap_or_default()
+            .contains(&rt),
+        "the refused refresh token is dropped"
+    );
+    // Dropped: the next get does not try it again.
+    let again = env.run(&["get", profile]);
+    again.fails(4, &[&format!("no token for profile `{profile}`")]);
+    assert_eq!(server.token_requests("refresh_token"), (0, 1));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!log.exists(), "no browser without a terminal");
+    outs.extend([out, again]);
+    assert_no_flow_secret_leaked(&env, &server, &outs, None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn two_parallel_logins_make_one_authorization_request() {
+    let server = UserServer::start(600);
+    let profile = "twice";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let outs: Vec<Out> = std::thread::scope(|s| {
+        let a = s.spawn(|| env.run(&["login", profile, "--timeout", "60"]));
+        let b = s.spawn(|| env.run(&["login", profile, "--timeout", "60"]));
+        vec![a.join().expect("a"), b.join().expect("b")]
+    });
+    for out in &outs {
+        assert_eq!(out.code, 0, "{out}");
+        assert_eq!(out.stdout, "", "{out}");
+    }
+    assert_eq!(server.authorization_requests(), 1, "{:?}", server.stats());
+    assert_eq!(server.token_requests("authorization_code"), (1, 0));
+    let get = env.run(&["get", profile]);
+    assert_accepted(&server, &token_of(&get), NATIVE);
+    let mut all = outs;
+    all.push(get);
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(&env, &server, &all, Some(&rt));
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn denied_consent_is_exit_5_in_both_flows_and_stores_nothing() {
+    let server = UserServer::start(600);
+    let mut env = user_env(&server, "code", "authorization_code", "");
+    let log = set_browser(&mut env, &["--deny"]);
+    let out = env.run(&["login", "code", "--timeout", "60"]);
+    out.fails(5, &["access_denied"]);
+    let text = wait_for_log(&log, "done", Duration::from_secs(30));
+    assert!(text.contains("consent: deny"), "{text}");
+    assert_eq!(server.token_requests("authorization_code"), (0, 0));
+    let after = env.run(&["get", "code"]);
+    after.fails(4, &["no token for profile `code`"]);
+
+    let denv = user_env(&server, "dev", "device_code", "");
+    let dout = device_login(&denv, "dev", &["--deny"]);
+    dout.fails(5, &["access_denied"]);
+    assert_eq!(server.token_requests(DEVICE_GRANT).0, 0);
+    let dafter = denv.run(&["get", "dev"]);
+    dafter.fails(4, &["no token for profile `dev`"]);
+    assert_no_flow_secret_leaked(&env, &server, &[out, after], None);
+    assert_no_flow_secret_leaked(&denv, &server, &[dout, dafter], None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_login_not_completed_in_time_is_exit_6() {
+    let server = UserServer::start(600);
+    let profile = "slow";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    // A person who never comes back: the browser ends on the redirect but never opens it.
+    let url_file = env.path().join("final-url.txt");
+    let log = set_browser(&mut env, &["--print-to", &url_file.display().to_string()]);
+    let out = env.run(&["login", profile, "--timeout", "3"]);
+    out.fails(6, &["login timed out after 3 s"]);
+    let text = wait_for_log(&log, "done", Duration::from_secs(30));
+    assert!(text.contains("wrote the final URL"), "{text}");
+    assert_eq!(server.token_requests("authorization_code"), (0, 0));
+    // The code it never received: redeemable by nobody but the login that is gone; state,
+    // code and verifier never shown.
+    assert_no_flow_secret_leaked(&env, &server, &[out], None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
+    let server = UserServer::start(600);
+    let profile = "ssh";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    // A $BROWSER that must not be used with --no-browser.
+    let browser_log = set_browser(&mut env, &[]);
+    let mut child = env
+        .command()
+        .args(["login", profile, "--no-browser", "--timeout", "60"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tokfetch");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let mut url = None;
+    let mut waiting = None;
+    while waiting.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no URL and waiting line on stderr: {seen:#?}"));
+        if line.starts_with(&format!("{}/auth?", server.issuer())) {
+            url = Some(line.clone());
+        }
+        if line.starts_with("tokfetch: waiting for the redirect to ") {
+            waiting = Some(line.clone());
+        }
+        seen.push(line);
+    }
+    let url = url.unwrap_or_else(|| panic!("no authorization URL: {seen:#?}"));
+    let waiting = waiting.expect("waiting line");
+    let at = seen.iter().position(|l| *l == url).expect("url line");
+    assert!(at >= 1, "{seen:#?}");
+    assert_eq!(
+        seen[at - 1],
+        format!("tokfetch: open this URL to log in as profile `{profile}`:")
+    );
+    // The URL: PKCE S256 with a 43-character challenge, state, the loopback redirect the
+    // waiting line names, never the verifier.
+    let parsed: Vec<(String, String)> =
+        form_urlencoded::parse(url.split_once('?').expect("query").1.as_bytes())
+            .into_owned()
+            .collect();
+    let param = |k: &str| {
+        parsed
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {k} in {url}"))
+    };
+    assert_eq!(param("response_type"), "code");
+    assert_eq!(param("client_id"), NATIVE);
+    assert_eq!(param("code_challenge_method"), "S256");
+    assert_eq!(param("code_challenge").len(), 43);
+    assert!(param("scope").split(' ').any(|s| s == "offline_access"));
+    let state = param("state");
+    assert!(!parsed.iter().any(|(k, _)| k == "code_verifier"), "{url}");
+    let redirect = param("redirect_uri");
+    assert_eq!(
+        waiting,
+        format!(
+            "tokfetch: waiting for the redirect to {redirect} (or paste the URL your browser ends on here)"
+        )
+    );
+
+    // The person's browser is elsewhere: it ends on the redirect, which they copy.
+    let url_file = env.path().join("final-url.txt");
+    let user_log = env.path().join("remote-user.log");
+    let status = Command::new(oidc_user::node())
+        .arg(oidc_user::dir().join("user.mjs"))
+        .args(["browser", "--print-to"])
+        .arg(&url_file)
+        .arg("--log")
+        .arg(&user_log)
+        .arg(&url)
+        .status()
+        .expect("the remote user");
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&user_log).unwrap_or_default()
+    );
+    let final_url = std::fs::read_to_string(&url_file).expect("the final URL");
+    assert!(
+        final_url.starts_with(&format!("{redirect}?")),
+        "{final_url}"
+    );
+    stdin.write_all(final_url.as_bytes()).expect("paste");
+    drop(stdin);
+    let status = child.wait().expect("wait tokfetch");
+    reader.join().expect("reader");
+    seen.extend(rx.try_iter());
+    let mut printed = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut printed).expect("stdout");
+    let out = Out {
+        args: vec!["login".into(), profile.into(), "--no-browser".into()],
+        code: status.code().unwrap_or(-1),
+        stdout: printed,
+        stderr: seen.join("\n") + "\n",
+    };
+    out.assert_no_secrets();
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(
+        out.stderr
+            .contains(&format!("logged in as profile `{profile}`")),
+        "{out}"
+    );
+    assert!(!browser_log.exists(), "--no-browser started a browser");
+    assert_eq!(server.token_requests("authorization_code"), (1, 0));
+    let get = env.run(&["get", profile]);
+    assert_accepted(&server, &token_of(&get), NATIVE);
+    // The URL carries the state by design (README "User tokens"); nothing else of the flow is
+    // shown, and the state only in that one place.
+    assert_eq!(out.stderr.matches(state.as_str()).count(), 1, "{out}");
+    assert_never_shown(&[out], &server.secrets(), &[state.as_str()]);
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(&env, &server, &[get], Some(&rt));
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn logout_revokes_at_the_server_and_forgets_and_a_failed_revocation_is_a_warning() {
+    let server = UserServer::start(600);
+    let profile = "bye";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let login = browser_login(&env, profile, &[]);
+    let get = env.run(&["get", profile]);
+    let access = token_of(&get);
+    let rt = server.latest_refresh_token();
+    assert!(server.is_active(&rt) && server.is_active(&access));
+
+    let logout = env.run(&["logout", profile]);
+    assert_eq!(logout.ok(), "", "{logout}");
+    assert!(warnings(&logout).is_empty(), "{logout}");
+    assert_eq!(
+        server.revocations(),
+        2,
+        "the refresh token, then the access token"
+    );
+    assert!(!server.is_active(&rt));
+    assert!(!server.is_active(&access));
+    // A client that still held the refresh token cannot use it.
+    let r = server.reference(&["refresh", &rt]);
+    assert_eq!(r["status"], 400, "{r}");
+    assert_eq!(r["body"]["error"], "invalid_grant", "{r}");
+    // Forgotten here too.
+    assert!(files_holding(env.path(), &rt).is_empty());
+    assert!(files_holding(env.path(), &access).is_empty());
+    let after = env.run(&["get", profile]);
+    after.fails(4, &[&format!("no token for profile `{profile}`")]);
+
+    // Logged in again, then the server is gone: a warning, exit 0, forgotten all the same.
+    browser_login(&env, profile, &[]);
+    let rt2 = server.latest_refresh_token();
+    let secrets = server.secrets();
+    let outs = vec![login, get, logout, after];
+    assert_no_flow_secret_leaked(&env, &server, &outs, Some(&rt2));
+    drop(server);
+    let offline = env.run(&["logout", profile]);
+    assert_eq!(offline.ok(), "", "{offline}");
+    assert_eq!(warnings(&offline).len(), 1, "{offline}");
+    assert!(files_holding(env.path(), &rt2).is_empty(), "forgotten");
+    assert_never_shown(&[offline], &secrets, &[]);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn no_flow_secret_in_verbose_output_inspect_or_profiles() {
+    let server = UserServer::start(30);
+    let profile = "leak";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let mut outs = vec![env.run(&["-v", "login", profile, "--timeout", "60"])];
+    assert_eq!(outs[0].code, 0, "{}", outs[0]);
+    server.set_access_ttl(3600);
+    // A verbose refresh (the 30 s token is stale), then everything that describes the profile.
+    outs.push(env.run(&["-v", "get", profile]));
+    assert_eq!(server.token_requests("refresh_token"), (1, 0));
+    outs.push(env.run(&["-v", "get", profile, "-o", "json"]));
+    outs.push(env.run(&["inspect", profile]));
+    outs.push(env.run(&["inspect", profile, "--json"]));
+    outs.push(env.run(&["profiles"]));
+    for out in &outs {
+        assert_eq!(out.code, 0, "{out}");
+    }
+    // Device flow too: the device code never shows.
+    let denv = user_env(&server, "leakdev", "device_code", "");
+    let dlogin = device_login_args(&denv, &["-v", "login", "leakdev", "--timeout", "60"], &[]);
+    assert_eq!(dlogin.code, 0, "{dlogin}");
+    let dget = denv.run(&["-v", "get", "leakdev"]);
+    token_of(&dget);
+    let secrets = server.secrets();
+    // What the server remembered: codes, states, verifiers, the device code, refresh and ID
+    // tokens (one of each at least).
+    assert!(secrets.len() >= 8, "{secrets:?}");
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(&denv, &server, &[dlogin, dget], Some(&rt));
+    let stored = server
+        .tokens()
+        .iter()
+        .filter(|t| t.0 == "refresh_token")
+        .find_map(|t| t.2.clone())
+        .expect("the rotated token of profile leak");
+    assert_no_flow_secret_leaked(&env, &server, &outs, Some(&stored));
+}
