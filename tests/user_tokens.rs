@@ -114,6 +114,31 @@ fn device_login_args(env: &Env, args: &[&str], user_options: &[&str]) -> Out {
     out
 }
 
+/// A failed login: exit `code`, nothing on stdout, a `tokfetch: error:` line naming every
+/// `needle` (after the device flow's instructions, when there were some), and nothing on stderr
+/// but `tokfetch: …` lines and hints.
+fn login_fails(out: &Out, code: i32, needles: &[&str]) {
+    assert_eq!(out.code, code, "expected exit {code}:\n{out}");
+    assert_eq!(out.stdout, "", "stdout must be empty on error:\n{out}");
+    let error = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("tokfetch: error: "))
+        .unwrap_or_else(|| panic!("no `tokfetch: error:` line:\n{out}"));
+    for n in needles {
+        assert!(
+            out.stderr.contains(n),
+            "stderr should mention {n:?} (error line: {error}):\n{out}"
+        );
+    }
+    for line in out.stderr.lines() {
+        assert!(
+            line.starts_with("tokfetch: ") || line.starts_with("  hint: "),
+            "an unexpected stderr line {line:?}:\n{out}"
+        );
+    }
+}
+
 /// The one line of `get PROFILE`'s stdout: the token.
 fn token_of(out: &Out) -> String {
     let text = out.ok();
@@ -426,7 +451,7 @@ fn a_fixed_redirect_port_is_used_and_a_busy_one_is_exit_3() {
     let busy = std::net::TcpListener::bind(("127.0.0.1", port)).expect("hold the port");
     let log = set_browser(&mut env, &[]);
     let out = env.run(&["login", profile, "--timeout", "20"]);
-    out.fails(3, &["redirect_port"]);
+    login_fails(&out, 3, &["redirect_port"]);
     drop(busy);
     assert_eq!(
         server.authorization_requests(),
@@ -766,7 +791,7 @@ fn denied_consent_is_exit_5_in_both_flows_and_stores_nothing() {
     let mut env = user_env(&server, "code", "authorization_code", "");
     let log = set_browser(&mut env, &["--deny"]);
     let out = env.run(&["login", "code", "--timeout", "60"]);
-    out.fails(5, &["access_denied"]);
+    login_fails(&out, 5, &["access_denied"]);
     let text = wait_for_log(&log, "done", Duration::from_secs(30));
     assert!(text.contains("consent: deny"), "{text}");
     assert_eq!(server.token_requests("authorization_code"), (0, 0));
@@ -775,7 +800,7 @@ fn denied_consent_is_exit_5_in_both_flows_and_stores_nothing() {
 
     let denv = user_env(&server, "dev", "device_code", "");
     let dout = device_login(&denv, "dev", &["--deny"]);
-    dout.fails(5, &["access_denied"]);
+    login_fails(&dout, 5, &["access_denied"]);
     assert_eq!(server.token_requests(DEVICE_GRANT).0, 0);
     let dafter = denv.run(&["get", "dev"]);
     dafter.fails(4, &["no token for profile `dev`"]);
@@ -793,7 +818,7 @@ fn a_login_not_completed_in_time_is_exit_6() {
     let url_file = env.path().join("final-url.txt");
     let log = set_browser(&mut env, &["--print-to", &url_file.display().to_string()]);
     let out = env.run(&["login", profile, "--timeout", "3"]);
-    out.fails(6, &["login timed out after 3 s"]);
+    login_fails(&out, 6, &["login timed out after 3 s"]);
     let text = wait_for_log(&log, "done", Duration::from_secs(30));
     assert!(text.contains("wrote the final URL"), "{text}");
     assert_eq!(server.token_requests("authorization_code"), (0, 0));
