@@ -210,6 +210,31 @@ pub struct Trust<'a> {
     pub carries: Credential,
 }
 
+/// `%XX` decoded (a URL's userinfo, a query value); anything else (a stray `%`, `+`) kept as it
+/// is. The bytes on the way are zeroed: they may be a password.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(b.len()));
+    let mut i = 0;
+    while i < b.len() {
+        let decoded = (b[i] == b'%')
+            .then(|| s.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

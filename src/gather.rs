@@ -322,27 +322,41 @@ fn github_token(profile: &Profile, audience: &str, deadline: Instant) -> Result<
         Header::new("Accept", "application/json"),
     ];
     let purpose = Purpose::IdToken;
-    let what = purpose.request();
-    let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
-        &headers,
-        deadline,
-        &response::describe,
-    )?;
+    let reply = get(profile, &target, purpose, &headers, deadline)?;
     match reply.status {
-        200 if reply.body_too_large => Err(crate::http::too_large(purpose)),
         200 => TokenSource::github_value(&reply.body).ok_or_else(|| {
             Failure::unusable(format!(
                 "the GitHub Actions ID-token service at {} answered 200 without a token",
                 target.host
             ))
         }),
-        status => Err(not_ok(&reply, what, &target)
+        status => Err(not_ok(&reply, purpose.request(), &target)
             .hint(if (400..500).contains(&status) {
                 "the workflow (or job) needs `permissions: id-token: write`; a token older than the job may have expired"
             } else {
                 "GitHub's token service did not answer as expected; try again"
             })),
     }
+}
+
+/// One GET for `purpose` (the ID-token service, a discovery document), without a client
+/// identity: a 200 too large for its purpose is the error here, so callers see whole answers.
+fn get(
+    profile: &Profile,
+    target: &Endpoint,
+    purpose: Purpose,
+    headers: &[Header],
+    deadline: Instant,
+) -> Result<Reply> {
+    let reply = Client::to(&profile.trust(), target, purpose, None)?.get(
+        headers,
+        deadline,
+        &response::describe,
+    )?;
+    if reply.status == 200 && reply.body_too_large {
+        return Err(crate::http::too_large(purpose));
+    }
+    Ok(reply)
 }
 
 /// A reply other than 200 to a GET: a redirect (never followed) or another 2xx is exit 7, a
@@ -437,17 +451,11 @@ fn fetch_metadata(profile: &Profile, d: &Discovery, deadline: Instant) -> Result
         let target = endpoint::parse(url, profile.allow_insecure_http)
             .map_err(|why| Failure::config(format!("issuer {}: {why}", d.issuer)))?;
         let purpose = Purpose::Discovery;
-        let what = purpose.request();
-        let reply = Client::to(&profile.trust(), &target, purpose, None)?.get(
-            &headers,
-            deadline,
-            &response::describe,
-        )?;
+        let reply = get(profile, &target, purpose, &headers, deadline)?;
         match reply.status {
-            200 if reply.body_too_large => return Err(crate::http::too_large(purpose)),
             200 => return d.read(url, &reply.body),
             404 | 410 => vlog!("discovery: {url} answered HTTP {}", reply.status),
-            _ => return Err(not_ok(&reply, what, &target)),
+            _ => return Err(not_ok(&reply, purpose.request(), &target)),
         }
     }
     Err(Failure::config(format!(

@@ -110,26 +110,7 @@ pub fn password(url: &str) -> Option<String> {
     let rest = &url[url.find("://")? + 3..];
     let userinfo = &rest[..rest.rfind('@')?];
     let (_, pw) = userinfo.split_once(':')?;
-    let mut out = Vec::with_capacity(pw.len());
-    let b = pw.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let decoded = (b[i] == b'%')
-            .then(|| pw.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match decoded {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(crate::endpoint::percent_decode(pw))
 }
 
 /// A proxy URL with any `user:password@` replaced, for `-v`.

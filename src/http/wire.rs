@@ -138,7 +138,13 @@ pub fn hop(proxy_url: &str) -> Result<Hop, String> {
     };
     let authorization = userinfo.map(|u| {
         let (user, password) = u.split_once(':').unwrap_or((u, ""));
-        let pair = Zeroizing::new([percent_decode(user), percent_decode(password)].join(":"));
+        let pair = Zeroizing::new(
+            [
+                crate::endpoint::percent_decode(user),
+                crate::endpoint::percent_decode(password),
+            ]
+            .join(":"),
+        );
         Zeroizing::new(format!("Basic {}", STANDARD.encode(pair.as_bytes())))
     });
     Ok(Hop {
@@ -146,30 +152,6 @@ pub fn hop(proxy_url: &str) -> Result<Hop, String> {
         port,
         authorization,
     })
-}
-
-/// `%XX` decoded; anything else (a stray `%`, `+`) kept as it is.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Zeroizing::new(Vec::with_capacity(b.len()));
-    let mut i = 0;
-    while i < b.len() {
-        let decoded = (b[i] == b'%')
-            .then(|| s.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match decoded {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn splits(s: &str) -> bool {
