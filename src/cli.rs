@@ -79,11 +79,43 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`
     GitCredential(GitCredentialArgs),
+    /// Log in as a user: run a device_code or authorization_code profile's login now
+    Login(LoginArgs),
+    /// Log out: revoke a user's tokens (RFC 7009) and forget them
+    Logout(LogoutArgs),
     /// Print shell completions
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
+}
+
+/// `tokfetch login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The profile to log in with (grant = "device_code" or "authorization_code")
+    pub profile: String,
+
+    /// Print the authorization URL instead of opening a browser (then paste the URL the browser ends on)
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Give up on the login after this long
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::login::LOGIN_TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(TIMEOUT_RANGE))]
+    pub timeout: u64,
+}
+
+/// `tokfetch logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The profile to log out of
+    pub profile: String,
+
+    /// Give up on the revocation after this long
+    #[arg(long, value_name = "SECONDS", default_value_t = TIMEOUT,
+          value_parser = clap::value_parser!(u64).range(TIMEOUT_RANGE))]
+    pub timeout: u64,
 }
 
 /// `--min-ttl`'s default, in seconds.

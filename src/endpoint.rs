@@ -107,6 +107,8 @@ pub enum Credential {
     SubjectToken,
     /// GitHub's `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, sent as a bearer token.
     CiRequestToken,
+    /// A user's authorization code, device code or refresh token (a public client).
+    UserGrant,
     /// Nothing secret (a discovery document).
     Nothing,
 }
@@ -120,6 +122,7 @@ impl Credential {
             Credential::ClientCertificate => "the client certificate's request",
             Credential::SubjectToken => "the subject token",
             Credential::CiRequestToken => "the CI request token ($ACTIONS_ID_TOKEN_REQUEST_TOKEN)",
+            Credential::UserGrant => "the user's authorization code or refresh token",
             Credential::Nothing => "the request",
         }
     }

@@ -46,6 +46,9 @@ pub struct Gathered {
     /// That endpoint came from a cached discovery document (a failure it could explain is
     /// worth one more try with a fresh document).
     pub endpoint_cached: bool,
+    /// The whole discovery document, when there was one (a user's grant needs its other
+    /// endpoints).
+    pub metadata: Option<Metadata>,
 }
 
 /// Whether discovery may use the document kept in the cache (README "Discovery").
@@ -114,9 +117,10 @@ pub fn gather(
                 g.service_account = Some(account);
             }
             Input::Discovery(d) => {
-                let (endpoint, cached) = discover(profile, &d, deadline, mode)?;
+                let (endpoint, cached, metadata) = discover(profile, &d, deadline, mode)?;
                 g.endpoint = Some(endpoint);
                 g.endpoint_cached = cached;
+                g.metadata = Some(metadata);
             }
         }
     }
@@ -128,7 +132,7 @@ pub fn discovered_endpoint(profile: &Profile, deadline: Instant) -> Result<Optio
     let inputs = profile.provider.inputs(&profile.settings, Grant::Primary);
     for input in inputs {
         if let Input::Discovery(d) = input {
-            return discover(profile, &d, deadline, Discover::Cached).map(|(e, _)| Some(e));
+            return discover(profile, &d, deadline, Discover::Cached).map(|(e, _, _)| Some(e));
         }
     }
     Ok(None)
@@ -384,7 +388,7 @@ fn discover(
     d: &Discovery,
     deadline: Instant,
     mode: Discover,
-) -> Result<(Endpoint, bool)> {
+) -> Result<(Endpoint, bool, Metadata)> {
     let cache = if profile.cache { Cache::open() } else { None };
     let now = time::now_unix();
     let cached = match (&cache, mode) {
@@ -397,7 +401,7 @@ fn discover(
             d.issuer
         );
         match endpoint_of(d, &m) {
-            Ok(e) => return Ok((e, true)),
+            Ok(e) => return Ok((e, true, m)),
             Err(f) if f.kind == Kind::Config => {
                 vlog!(
                     "discovery: the cached document does not fit ({}); fetching it again",
@@ -422,7 +426,7 @@ fn discover(
             profile.name
         ))
     })?;
-    Ok((endpoint, false))
+    Ok((endpoint, false, m))
 }
 
 /// The token endpoint a document names, said under `-v` (with a word when it is on another host

@@ -315,11 +315,14 @@ fn entry(profile: &str, field: Field) -> Result<Entry, Unavailable> {
 
 /// The stored secret, `None` when there is no entry.
 pub fn get(profile: &str, field: Field) -> Result<Option<Secret>, Unavailable> {
-    crate::log::vlog!(
-        "reading {} of profile `{profile}` from the OS keyring",
-        field.name()
-    );
-    let user = user(profile, field);
+    get_named(profile, field.name())
+}
+
+/// The stored secret under `<profile>/<name>` (a field's name, or `refresh_token`: README
+/// "User tokens"), `None` when there is no entry.
+pub fn get_named(profile: &str, name: &str) -> Result<Option<Secret>, Unavailable> {
+    crate::log::vlog!("reading {name} of profile `{profile}` from the OS keyring");
+    let user = format!("{profile}/{name}");
     bounded(move || Ok(read_joined(&platform, &user)?.map(|value| Secret::new(value.to_string()))))
 }
 
@@ -341,14 +344,24 @@ pub fn probe_within(wait: Duration) -> Result<(), Unavailable> {
 
 /// Store (or replace) the secret, split across entries where the store caps one.
 pub fn set(profile: &str, field: Field, secret: &Secret) -> Result<(), Unavailable> {
-    let user = user(profile, field);
+    set_named(profile, field.name(), secret)
+}
+
+/// [`set`] under `<profile>/<name>`.
+pub fn set_named(profile: &str, name: &str, secret: &Secret) -> Result<(), Unavailable> {
+    let user = format!("{profile}/{name}");
     let secret = secret.clone();
     bounded(move || write_split(&platform, &user, secret.expose(), ENTRY_CAP))
 }
 
 /// Remove the secret and every entry it was split across; `false` when there was none.
 pub fn delete(profile: &str, field: Field) -> Result<bool, Unavailable> {
-    let user = user(profile, field);
+    delete_named(profile, field.name())
+}
+
+/// [`delete`] under `<profile>/<name>`.
+pub fn delete_named(profile: &str, name: &str) -> Result<bool, Unavailable> {
+    let user = format!("{profile}/{name}");
     bounded(move || delete_split(&platform, &user))
 }
 

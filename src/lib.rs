@@ -21,6 +21,7 @@ mod jws;
 mod jwt;
 mod keystore;
 mod log;
+mod login;
 mod oauth;
 mod output;
 mod perms;

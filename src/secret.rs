@@ -133,6 +133,18 @@ pub const ENV_SUFFIXES: [&str; 4] = [
     "CREDENTIALS_JSON",
 ];
 
+/// Whether `name` is a `TOKFETCH_<PROFILE>_<FIELD>` variable of any profile: what `exec`'s
+/// child and a started browser never see.
+pub fn is_secret_variable(name: &str) -> bool {
+    name.strip_prefix("TOKFETCH_").is_some_and(|rest| {
+        ENV_SUFFIXES.iter().any(|suffix| {
+            rest.strip_suffix(suffix)
+                .and_then(|p| p.strip_suffix('_'))
+                .is_some_and(|profile| !profile.is_empty())
+        })
+    })
+}
+
 /// `TOKFETCH_<PROFILE>_<FIELD>`, the profile upper-cased with anything outside `[A-Z0-9]` as `_`.
 pub fn conventional_env(profile: &str, field: Field) -> String {
     let mangled: String = profile

@@ -6,6 +6,8 @@
 //! result.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,8 @@ use crate::gather::{self, Discover};
 use crate::http::{Client, Purpose};
 use crate::jws::{DpopKey, Proof};
 use crate::log::vlog;
+use crate::login::store::{self, Place};
+use crate::login::{self, LoginOptions, Refreshed, Session};
 use crate::oauth::TokenResponse;
 use crate::provider::{DpopInput, Grant, Inputs};
 use crate::{jws, redact, response, time};
@@ -30,6 +34,8 @@ pub struct Options {
     pub refresh: bool,
     pub min_ttl: u64,
     pub timeout: Duration,
+    /// Variables a browser started for a login must not see (every profile's `*_env`).
+    pub withhold: BTreeSet<String>,
 }
 
 /// A token ready to print.
@@ -105,6 +111,9 @@ fn new_dpop_key(profile: &Profile) -> Result<Option<Arc<DpopKey>>> {
 /// Secrets are read through `credentials`, only if a request needs them, so the caller can
 /// reuse whatever was read (`-o curl` headers need some again).
 pub fn obtain(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
+    if profile.provider.user_grant(&profile.settings).is_some() {
+        return user_token(profile, opts, credentials);
+    }
     let deadline = Instant::now() + opts.timeout;
     credentials.bound(deadline);
     // `--refresh` also fetches a discovery document again (README "Discovery").
@@ -411,4 +420,199 @@ fn store(
             &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
         ),
     }
+}
+
+/// A user's token (README "User tokens"): the cached access token; else, under the profile's
+/// lock, the cache again (another process may have refreshed), then the stored refresh token,
+/// read again now that the lock is held; a rotated refresh token is stored before the lock is
+/// released. With neither, a login when stdin and stderr are terminals, else exit 4.
+fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
+    let deadline = Instant::now() + opts.timeout;
+    credentials.bound(deadline);
+    let cache = cache_for(profile, opts);
+    let identity = Identity::of(profile);
+    let hit = |c: &Cache| match lookup(c, profile, &identity, opts.min_ttl) {
+        Cached::Hit(e) => Some(Token::from_entry(e)),
+        _ => None,
+    };
+    if !opts.refresh
+        && let Some(t) = cache.as_ref().and_then(hit)
+    {
+        return Ok(t);
+    }
+    let _lock = match &cache {
+        Some(c) => c.lock(&profile.name, deadline)?,
+        None => None,
+    };
+    if !opts.refresh
+        && let Some(t) = cache.as_ref().and_then(hit)
+    {
+        return Ok(t);
+    }
+    let mut refused = false;
+    if let Some((rt, place)) = store::load(profile, cache.as_ref(), &identity) {
+        let started = time::now_unix();
+        let mut session = Session::open(profile, credentials, deadline, opts.timeout.as_secs())?;
+        match login::refresh(&mut session, &rt)? {
+            Refreshed::Token(fresh) => {
+                vlog!("refresh: new access token for `{}`", profile.name);
+                store::keep(
+                    profile,
+                    cache.as_ref(),
+                    &identity,
+                    &fresh,
+                    started,
+                    Some(place),
+                );
+                return Ok(Token::issued(fresh, started, None));
+            }
+            Refreshed::Refused => {
+                store::drop_refresh_token(profile, cache.as_ref(), place);
+                refused = true;
+            }
+        }
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        let name = &profile.name;
+        let message = if refused {
+            format!(
+                "the server refused the stored refresh token of profile `{name}` (invalid_grant), and there is no terminal to log in on"
+            )
+        } else {
+            format!("no token for profile `{name}` and no terminal to log in on")
+        };
+        return Err(Failure::credentials(message).hint(format!("run tokfetch login {name}")));
+    }
+    let timeout = login::LOGIN_TIMEOUT;
+    let login_opts = LoginOptions {
+        no_browser: false,
+        withhold: opts.withhold.clone(),
+    };
+    run_login(
+        profile,
+        credentials,
+        cache.as_ref(),
+        &identity,
+        timeout,
+        &login_opts,
+    )
+}
+
+/// The login itself, the profile's lock held by the caller; the tokens kept.
+fn run_login(
+    profile: &Profile,
+    credentials: &mut Credentials,
+    cache: Option<&Cache>,
+    identity: &Identity,
+    timeout: u64,
+    opts: &LoginOptions,
+) -> Result<Token> {
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    credentials.bound(deadline);
+    let mut session = Session::open(profile, credentials, deadline, timeout)?;
+    let fresh = login::login(&mut session, opts)?;
+    let at = time::now_unix();
+    let previous = cache
+        .and_then(|c| c.load(&profile.name, identity))
+        .and_then(|e| e.refresh_token)
+        .map(|_| Place::CacheFile);
+    store::keep(profile, cache, identity, &fresh, at, previous);
+    Ok(Token::issued(fresh, at, None))
+}
+
+/// `tokfetch login PROFILE`: one login at a time per profile. A login that waited for another
+/// one and finds a token obtained since it started uses it without asking the user again
+/// (`Ok(false)`).
+pub fn login_command(
+    profile: &Profile,
+    timeout: u64,
+    opts: &LoginOptions,
+    credentials: &mut Credentials,
+) -> Result<bool> {
+    let started = time::now_unix();
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    let cache = if profile.cache { Cache::open() } else { None };
+    let identity = Identity::of(profile);
+    let _lock = match &cache {
+        Some(c) => c.lock(&profile.name, deadline)?,
+        None => None,
+    };
+    let meanwhile = cache
+        .as_ref()
+        .and_then(|c| c.load(&profile.name, &identity))
+        .is_some_and(|e| {
+            e.obtained_at.is_some_and(|t| t >= started) && e.remaining(time::now_unix()) > 0
+        });
+    if meanwhile {
+        return Ok(false);
+    }
+    run_login(
+        profile,
+        credentials,
+        cache.as_ref(),
+        &identity,
+        timeout,
+        opts,
+    )?;
+    Ok(true)
+}
+
+/// `tokfetch logout PROFILE`: revoke the refresh token and the access token where the server
+/// has a revocation endpoint (a failure is a warning), then forget both.
+pub fn logout_command(
+    profile: &Profile,
+    timeout: Duration,
+    credentials: &mut Credentials,
+) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    credentials.bound(deadline);
+    let cache = if profile.cache { Cache::open() } else { None };
+    let identity = Identity::of(profile);
+    let _lock = match &cache {
+        Some(c) => c.lock(&profile.name, deadline)?,
+        None => None,
+    };
+    let refresh = store::load(profile, cache.as_ref(), &identity).map(|(rt, _)| rt);
+    let access = cache
+        .as_ref()
+        .and_then(|c| c.load(&profile.name, &identity))
+        .map(|e| e.access_token);
+    let tokens: Vec<(Zeroizing<String>, &'static str)> = refresh
+        .map(|t| (t, "refresh_token"))
+        .into_iter()
+        .chain(access.map(|t| (t, "access_token")))
+        .collect();
+    if !tokens.is_empty() {
+        let warn = |f: &Failure| {
+            crate::log::warn(
+                &format!(
+                    "the tokens of profile `{}` may not have been revoked: {}",
+                    profile.name, f.message
+                ),
+                &[],
+            )
+        };
+        match Session::open(profile, credentials, deadline, timeout.as_secs()) {
+            Err(f) => warn(&f),
+            Ok(mut session) => {
+                for (token, hint) in &tokens {
+                    match login::revoke(&mut session, token, hint) {
+                        Ok(true) => vlog!("logout: {hint} revoked"),
+                        Ok(false) => {
+                            vlog!(
+                                "logout: the server has no revocation endpoint; forgetting the tokens only"
+                            );
+                            break;
+                        }
+                        Err(f) => {
+                            warn(&f);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    store::forget(profile, cache.as_ref());
+    Ok(())
 }

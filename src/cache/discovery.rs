@@ -79,6 +79,10 @@ pub(super) mod tests {
             token_endpoint: "https://idp.example/t".into(),
             mtls_token_endpoint: None,
             auth_methods: Some(vec!["private_key_jwt".into()]),
+            authorization_endpoint: None,
+            device_authorization_endpoint: None,
+            revocation_endpoint: None,
+            iss_parameter_supported: false,
         }
     }
 

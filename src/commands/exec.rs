@@ -9,7 +9,6 @@ use crate::cli::ExecArgs;
 use crate::config::{self, Config};
 use crate::credentials::Credentials;
 use crate::error::Failure;
-use crate::secret::ENV_SUFFIXES;
 use crate::token;
 
 /// Where `exec` says what kind of token the command got (`DPoP`).
@@ -36,7 +35,7 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let token = token::obtain(
         profile,
-        &(&args.fetch).into(),
+        &super::options(config, &args.fetch),
         &mut Credentials::new(profile),
     )?;
     let Some((program, rest)) = args.command.split_first() else {
@@ -71,14 +70,7 @@ fn secret_vars(config: &Config, env: impl Iterator<Item = OsString>) -> Vec<OsSt
         let Some(name) = name.to_str() else {
             return false;
         };
-        let conventional = name.strip_prefix("TOKFETCH_").is_some_and(|rest| {
-            ENV_SUFFIXES.iter().any(|suffix| {
-                rest.strip_suffix(suffix)
-                    .and_then(|p| p.strip_suffix('_'))
-                    .is_some_and(|profile| !profile.is_empty())
-            })
-        });
-        conventional || config.secret_env_vars.contains(name)
+        crate::secret::is_secret_variable(name) || config.secret_env_vars.contains(name)
     })
     .collect()
 }

@@ -30,7 +30,11 @@ pub fn get(config: &Config, args: GetArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let mut credentials = Credentials::new(profile);
-    let token = token::obtain(profile, &(&args.fetch).into(), &mut credentials)?;
+    let token = token::obtain(
+        profile,
+        &super::options(config, &args.fetch),
+        &mut credentials,
+    )?;
     // The headers an API call needs besides Authorization (&Open's API key): only this output
     // reads a secret on a cache hit.
     let mut headers = Vec::new();
@@ -90,7 +94,7 @@ pub fn proof(config: &Config, args: ProofArgs) -> anyhow::Result<ExitCode> {
     let (method, url) = request(profile, &given, Format::Header)?;
     let token = token::obtain(
         profile,
-        &(&args.fetch).into(),
+        &super::options(config, &args.fetch),
         &mut Credentials::new(profile),
     )?;
     let Some(proof) = token.proof(&method, &url, given.nonce.as_deref())? else {

@@ -45,6 +45,7 @@ pub fn run(config: &Config, args: GitCredentialArgs) -> anyhow::Result<ExitCode>
                 refresh: false,
                 min_ttl: 60,
                 timeout: std::time::Duration::from_secs(30),
+                withhold: Default::default(),
             };
             let token = token::obtain(profile, &opts, &mut Credentials::new(profile))?;
             let mut out = format!(

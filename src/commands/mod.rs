@@ -6,6 +6,7 @@ mod exec;
 mod get;
 mod git_credential;
 mod inspect;
+mod login;
 mod profile;
 mod profiles;
 mod secret;
@@ -38,6 +39,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check_name(&a.profile)?;
             git_credential::run(&load(config_flag)?, a)
         }
+        Command::Login(a) => {
+            check_name(&a.profile)?;
+            login::login(&load(config_flag)?, a)
+        }
+        Command::Logout(a) => {
+            check_name(&a.profile)?;
+            login::logout(&load(config_flag)?, a)
+        }
         Command::Completions { shell } => {
             emit(&crate::completions::script(shell))?;
             Ok(ExitCode::SUCCESS)
@@ -58,8 +67,17 @@ impl From<&FetchArgs> for Options {
             refresh: a.refresh,
             min_ttl: a.min_ttl,
             timeout: std::time::Duration::from_secs(a.timeout),
+            withhold: Default::default(),
         }
     }
+}
+
+/// The fetch options of `get`, `header`, `exec`: the flags, and the variables of every
+/// profile's `*_env` keys, which a browser started for a login must not see.
+fn options(config: &Config, a: &FetchArgs) -> Options {
+    let mut o = Options::from(a);
+    o.withhold = config.secret_env_vars.clone();
+    o
 }
 
 /// A profile name given on the command line must at least look like one.

@@ -247,6 +247,9 @@ impl Cx<'_> {
                 KeyKind::Params { reserved } => {
                     p.params = self.params(value, name, reserved)?;
                 }
+                KeyKind::Port => {
+                    p.text.insert(spec.name, self.port(key, value, name)?);
+                }
             }
         }
         Ok(p)

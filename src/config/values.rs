@@ -70,6 +70,27 @@ impl Cx<'_> {
         }
     }
 
+    /// A TCP port: an integer from 1 to 65535 (a string of digits is taken too).
+    pub(super) fn port(&self, key: &Key, value: &Value, profile: &str) -> Result<String> {
+        let digits = match value.get_ref() {
+            DeValue::Integer(i) => i.as_str().to_string(),
+            DeValue::String(s) => s.to_string(),
+            _ => String::new(),
+        };
+        match digits.parse::<u16>() {
+            Ok(port) if port > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(port.to_string())
+            }
+            _ => Err(self.err(
+                value.span(),
+                format!(
+                    "{} must be a port number from 1 to 65535",
+                    Self::describe(key.get_ref(), Some(profile))
+                ),
+            )),
+        }
+    }
+
     pub(super) fn boolean(&self, key: &Key, value: &Value, profile: &str) -> Result<bool> {
         match value.get_ref() {
             DeValue::Boolean(b) => Ok(*b),

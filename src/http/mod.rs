@@ -6,6 +6,7 @@
 //! at a time ([`probe`]).
 
 mod failure;
+pub mod loopback;
 pub mod probe;
 mod tls;
 mod transport;
@@ -39,6 +40,10 @@ pub enum Purpose {
     Discovery,
     /// GitHub Actions' ID-token service.
     IdToken,
+    /// A device authorization request (RFC 8628 §3.1).
+    DeviceAuthorization,
+    /// A token revocation (RFC 7009).
+    Revocation,
 }
 
 impl Purpose {
@@ -48,13 +53,15 @@ impl Purpose {
             Purpose::Token => "token request",
             Purpose::Discovery => "discovery request",
             Purpose::IdToken => "GitHub Actions ID-token request",
+            Purpose::DeviceAuthorization => "device authorization request",
+            Purpose::Revocation => "revocation request",
         }
     }
 
     /// What such a request carries that must not cross the network in the clear.
     fn carries(self, trust: &Trust) -> Credential {
         match self {
-            Purpose::Token => trust.carries,
+            Purpose::Token | Purpose::DeviceAuthorization | Purpose::Revocation => trust.carries,
             Purpose::Discovery => Credential::Nothing,
             Purpose::IdToken => Credential::CiRequestToken,
         }
@@ -72,7 +79,10 @@ impl Purpose {
                 Purpose::IdToken => Failure::credentials(format!(
                     "$ACTIONS_ID_TOKEN_REQUEST_URL cannot be used: {why}"
                 )),
-                Purpose::Token | Purpose::Discovery => Failure::unusable(why),
+                Purpose::Token
+                | Purpose::Discovery
+                | Purpose::DeviceAuthorization
+                | Purpose::Revocation => Failure::unusable(why),
             }),
         }
     }
@@ -83,6 +93,8 @@ impl Purpose {
             Purpose::Token => "the token response",
             Purpose::Discovery => "the discovery document",
             Purpose::IdToken => "the GitHub Actions ID-token reply",
+            Purpose::DeviceAuthorization => "the device authorization response",
+            Purpose::Revocation => "the revocation response",
         }
     }
 }

@@ -99,6 +99,7 @@ impl Provider for AndOpen {
             Grant::Primary => vec![Field::ApiKey, Field::ClientSecret],
             // The refresh grant needs no client secret (the provider's documentation).
             Grant::Refresh(_) => vec![Field::ApiKey],
+            _ => Vec::new(),
         }
     }
 
@@ -125,6 +126,7 @@ impl Provider for AndOpen {
                 }),
                 "refresh_token",
             ),
+            other => return Err(super::unsupported(self.name(), other)),
         };
         let body =
             body.map_err(|e| Failure::internal(format!("cannot encode the request: {e}")))?;

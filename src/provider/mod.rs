@@ -21,7 +21,9 @@ use std::path::PathBuf;
 pub use google::{GoogleSettings, ServiceAccount, parse as parse_service_account};
 use oauth2::JWT_BEARER_GRANT_TYPE;
 pub use oauth2::OAuth2Settings;
-pub use oauth2::{Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource};
+pub use oauth2::{
+    Discovery, GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Metadata, TokenSource, discovered_endpoint,
+};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
@@ -119,6 +121,47 @@ pub trait Provider: Sync {
     /// What, besides endpoint, client id, scope and params, makes a token this profile's.
     fn identity(&self, _settings: &Settings) -> Vec<(&'static str, String)> {
         Vec::new()
+    }
+    /// A user's grant (README "User tokens"): the flow and its endpoints, when the profile's
+    /// tokens are a user's rather than the client's.
+    fn user_grant(&self, _settings: &Settings) -> Option<UserGrant> {
+        None
+    }
+}
+
+/// Which user's grant a profile performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserGrantKind {
+    /// RFC 8628.
+    Device,
+    /// RFC 6749 §4.1 with PKCE, a loopback redirect.
+    Code,
+}
+
+/// What the flow of a user's grant needs to know besides the request shapes: the endpoints
+/// the profile names (discovery fills in the rest), the redirect port, whether the client is
+/// public, and what the authorization request carries besides `scope`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserGrant {
+    pub kind: UserGrantKind,
+    pub issuer: Option<String>,
+    pub authorization_url: Option<String>,
+    pub device_authorization_url: Option<String>,
+    pub revocation_url: Option<String>,
+    pub redirect_port: Option<u16>,
+    /// `auth_method = "none"`.
+    pub public: bool,
+    /// `audience`, `resource` and the params: sent with the authorization request.
+    pub extra: Vec<(String, String)>,
+}
+
+impl UserGrantKind {
+    /// The `grant = "…"` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            UserGrantKind::Device => "device_code",
+            UserGrantKind::Code => "authorization_code",
+        }
     }
 }
 
@@ -223,6 +266,8 @@ pub enum KeyKind {
     Url,
     /// A table of extra form fields; these names are set by tokfetch itself.
     Params { reserved: &'static [&'static str] },
+    /// A TCP port, 1–65535 (an integer).
+    Port,
 }
 
 /// A problem found by [`Provider::settle`]: the key it concerns (its line is shown) and what is
@@ -284,6 +329,21 @@ pub enum Grant<'a> {
     Primary,
     /// RFC 6749 §6, with a refresh token kept from an earlier response.
     Refresh(&'a str),
+    /// RFC 8628 §3.4: the device code the device authorization request gave.
+    DeviceCode(&'a str),
+    /// RFC 6749 §4.1.3 with RFC 7636 §4.5: the code the redirect carried, the PKCE verifier,
+    /// and the redirect URI the authorization request named.
+    AuthorizationCode {
+        code: &'a str,
+        verifier: &'a str,
+        redirect_uri: &'a str,
+    },
+    /// RFC 8628 §3.1: the device authorization request (not a grant, but the same client
+    /// authentication, sent to the device authorization endpoint).
+    DeviceAuthorization,
+    /// RFC 7009 §2.1: revoke `token` of type `hint` (`refresh_token`, `access_token`) at the
+    /// revocation endpoint, with the same client authentication.
+    Revocation { token: &'a str, hint: &'static str },
 }
 
 /// Where a private key comes from.

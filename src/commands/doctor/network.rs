@@ -220,6 +220,7 @@ pub fn fetch(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
         refresh: false,
         min_ttl: 0,
         timeout: Duration::from_secs(30),
+        withhold: Default::default(),
     };
     let check = match token::obtain(profile, &opts, &mut Credentials::new(profile)) {
         Ok(t) => {

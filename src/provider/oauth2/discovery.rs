@@ -28,6 +28,17 @@ pub struct Metadata {
     pub mtls_token_endpoint: Option<String>,
     /// `token_endpoint_auth_methods_supported`, when the document lists it.
     pub auth_methods: Option<Vec<String>>,
+    /// The endpoints of a user's grant (README "User tokens"); documents cached by earlier
+    /// versions lack them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §3).
+    #[serde(default)]
+    pub iss_parameter_supported: bool,
 }
 
 impl Discovery {
@@ -89,6 +100,13 @@ impl Discovery {
             token_endpoint,
             mtls_token_endpoint,
             auth_methods,
+            authorization_endpoint: text("authorization_endpoint"),
+            device_authorization_endpoint: text("device_authorization_endpoint"),
+            revocation_endpoint: text("revocation_endpoint"),
+            iss_parameter_supported: doc
+                .get("authorization_response_iss_parameter_supported")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
         })
     }
 
@@ -113,6 +131,18 @@ impl Discovery {
         };
         discovered(url, &self.issuer)
     }
+}
+
+/// Another endpoint the document names (`authorization_endpoint`,
+/// `device_authorization_endpoint`, `revocation_endpoint`), under the rules of the token
+/// endpoint.
+pub fn discovered_endpoint(url: &str, issuer: &str, name: &str) -> Result<Endpoint> {
+    discovered(url, issuer).map_err(|f| {
+        Failure::unusable(
+            f.message
+                .replacen("the token endpoint", &format!("the {name}"), 1),
+        )
+    })
 }
 
 /// A discovered token endpoint (README "Discovery"): https without userinfo; plain http only

@@ -15,6 +15,14 @@ const RESERVED_PARAMS: &[&str] = &[
     "subject_token",
     "subject_token_type",
     "assertion",
+    "code",
+    "code_verifier",
+    "redirect_uri",
+    "device_code",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
 ];
 
 /// `auth_method`'s values: [`super::settings::AuthMethod`]'s names, in its order.
@@ -32,6 +40,8 @@ pub const METHODS: &[&str] = &[
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 pub const TOKEN_EXCHANGE: &str = "token_exchange";
 pub const JWT_BEARER_GRANT: &str = "jwt_bearer";
+pub const DEVICE_CODE: &str = "device_code";
+pub const AUTHORIZATION_CODE: &str = "authorization_code";
 
 /// RFC 8693 §3: what `subject_token_type` is when the profile does not say.
 pub const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
@@ -50,7 +60,7 @@ const fn key(name: &'static str, help: &'static str, kind: KeyKind, flag: bool) 
 pub const KEYS: &[KeySpec] = &[
     KeySpec {
         name: "auth_method",
-        help: "how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)",
+        help: "how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (a public client: token_exchange, jwt_bearer, device_code and authorization_code only)",
         kind: KeyKind::OneOf(METHODS),
         required: false,
         default: Some("basic"),
@@ -58,8 +68,14 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         name: "grant",
-        help: "client_credentials, token_exchange (RFC 8693: trade assertion_source's token for one of this server's) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source's token, as the grant)",
-        kind: KeyKind::OneOf(&[CLIENT_CREDENTIALS, TOKEN_EXCHANGE, JWT_BEARER_GRANT]),
+        help: "client_credentials, token_exchange (RFC 8693: trade assertion_source's token for one of this server's), jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source's token, as the grant), or a user's token: device_code (RFC 8628) or authorization_code (RFC 6749 §4.1 with PKCE, a loopback redirect); see tokfetch login",
+        kind: KeyKind::OneOf(&[
+            CLIENT_CREDENTIALS,
+            TOKEN_EXCHANGE,
+            JWT_BEARER_GRANT,
+            DEVICE_CODE,
+            AUTHORIZATION_CODE,
+        ]),
         required: false,
         default: Some(CLIENT_CREDENTIALS),
         flag: true,
@@ -71,6 +87,30 @@ pub const KEYS: &[KeySpec] = &[
         true,
     ),
     KeySpec::text("scope", "sent as a form field when set"),
+    key(
+        "authorization_url",
+        "authorization_code: the authorization endpoint the browser opens (else from issuer's discovery document)",
+        KeyKind::Url,
+        true,
+    ),
+    key(
+        "device_authorization_url",
+        "device_code: the device authorization endpoint (RFC 8628 §3.1; else from issuer's discovery document)",
+        KeyKind::Url,
+        true,
+    ),
+    key(
+        "revocation_url",
+        "device_code, authorization_code: where tokfetch logout revokes the tokens (RFC 7009; else from issuer's discovery document)",
+        KeyKind::Url,
+        true,
+    ),
+    key(
+        "redirect_port",
+        "authorization_code: the loopback port of the redirect http://127.0.0.1:PORT/callback (default: any free port)",
+        KeyKind::Port,
+        true,
+    ),
     key(
         "audience",
         "sent as a form field when set",

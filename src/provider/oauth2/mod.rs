@@ -15,18 +15,19 @@ mod rules;
 mod settings;
 mod sources;
 
-pub use discovery::{Discovery, Metadata};
+pub use discovery::{Discovery, Metadata, discovered_endpoint};
 pub use settings::OAuth2Settings;
 pub use sources::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, TokenSource};
 
 use super::{
-    Grant, Input, Inputs, KeySpec, Own, Problem, Provider, Settings, TokenRequest, Values,
+    Grant, Input, Inputs, KeySpec, Own, Problem, Provider, Settings, TokenRequest, UserGrant,
+    UserGrantKind, Values,
 };
 use crate::endpoint::Credential;
 use crate::error::Result;
 use crate::oauth;
 use crate::secret::Field;
-use keys::{CLIENT_CREDENTIALS, JWT_BEARER_GRANT, JWT_TOKEN_TYPE, TOKEN_EXCHANGE};
+use keys::{CLIENT_CREDENTIALS, JWT_BEARER_GRANT, JWT_TOKEN_TYPE};
 use settings::{AuthMethod, Endpoint, GrantType};
 
 pub struct OAuth2;
@@ -142,10 +143,15 @@ impl Provider for OAuth2 {
     }
 
     fn build(&self, s: &Settings, grant: Grant, inputs: &Inputs) -> Result<TokenRequest> {
-        let Grant::Primary = grant else {
-            return Err(super::unsupported(self.name(), grant));
-        };
         let o = own(s).ok_or_else(|| super::unsettled(self.name()))?;
+        if !matches!(grant, Grant::Primary) {
+            return user_request(s, o, grant, inputs);
+        }
+        if o.grant.interactive() {
+            // A user's grant has no request of its own without the user: the flow asks for a
+            // code first (`login`), then sends one of the grants above.
+            return Err(super::unsupported(self.name(), grant));
+        }
         let mut fields: Vec<(&str, &str)> = Vec::with_capacity(12);
         let subject;
         let signed;
@@ -175,7 +181,9 @@ impl Provider for OAuth2 {
                     fields.push(("assertion", subject.expose()));
                 }
             }
-            GrantType::ClientCredentials => fields.push(("grant_type", CLIENT_CREDENTIALS)),
+            GrantType::ClientCredentials | GrantType::DeviceCode | GrantType::AuthorizationCode => {
+                fields.push(("grant_type", CLIENT_CREDENTIALS))
+            }
         }
         let auth = auth::authenticate(s, o, inputs)?;
         fields.extend(auth.fields.iter().map(|(k, v)| (*k, v.as_str())));
@@ -205,13 +213,37 @@ impl Provider for OAuth2 {
         Ok(TokenRequest {
             headers,
             body: oauth::form_body(fields),
-            grant: match o.grant {
-                GrantType::ClientCredentials => CLIENT_CREDENTIALS,
-                GrantType::TokenExchange => TOKEN_EXCHANGE,
-                GrantType::JwtBearer => JWT_BEARER_GRANT,
-            },
+            grant: o.grant.name(),
             sensitive,
             id_token: false,
+        })
+    }
+
+    fn user_grant(&self, s: &Settings) -> Option<UserGrant> {
+        let o = own(s)?;
+        let kind = match o.grant {
+            GrantType::DeviceCode => UserGrantKind::Device,
+            GrantType::AuthorizationCode => UserGrantKind::Code,
+            _ => return None,
+        };
+        let mut extra: Vec<(String, String)> =
+            [("audience", &o.audience), ("resource", &o.resource)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+                .collect();
+        extra.extend(s.params.iter().cloned());
+        Some(UserGrant {
+            kind,
+            issuer: match &o.endpoint {
+                Endpoint::Issuer(i) => Some(i.clone()),
+                Endpoint::TokenUrl => None,
+            },
+            authorization_url: o.authorization_url.clone(),
+            device_authorization_url: o.device_authorization_url.clone(),
+            revocation_url: o.revocation_url.clone(),
+            redirect_port: o.redirect_port,
+            public: o.auth == AuthMethod::None,
+            extra,
         })
     }
 
@@ -225,7 +257,12 @@ impl Provider for OAuth2 {
 
     fn credential(&self, values: &Values) -> Credential {
         let bearer = values.get("grant") == Some(JWT_BEARER_GRANT);
+        let user = values
+            .get("grant")
+            .and_then(GrantType::named)
+            .is_some_and(GrantType::interactive);
         match values.get("auth_method").and_then(AuthMethod::named) {
+            Some(AuthMethod::None) if user => Credential::UserGrant,
             Some(AuthMethod::None) if bearer => Credential::ClientAssertion,
             Some(
                 AuthMethod::ClientSecretJwt | AuthMethod::PrivateKeyJwt | AuthMethod::Federated,
@@ -240,6 +277,76 @@ impl Provider for OAuth2 {
     fn identity(&self, s: &Settings) -> Vec<(&'static str, String)> {
         own(s).map(OAuth2Settings::identity).unwrap_or_default()
     }
+}
+
+/// RFC 8628 §3.4.
+const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// The requests of a user's grant (README "User tokens"): the device authorization request
+/// (client authentication, scope, audience, resource and params), the token requests for a
+/// device code, an authorization code with its PKCE verifier, and a refresh token (the grant
+/// fields and client authentication only), and a revocation (RFC 7009).
+fn user_request(
+    s: &Settings,
+    o: &OAuth2Settings,
+    grant: Grant,
+    inputs: &Inputs,
+) -> Result<TokenRequest> {
+    let mut fields: Vec<(&str, &str)> = Vec::with_capacity(8);
+    let label = match grant {
+        Grant::Refresh(rt) => {
+            fields.push(("grant_type", "refresh_token"));
+            fields.push(("refresh_token", rt));
+            "refresh_token"
+        }
+        Grant::DeviceCode(code) => {
+            fields.push(("grant_type", DEVICE_CODE_GRANT));
+            fields.push(("device_code", code));
+            "device_code"
+        }
+        Grant::AuthorizationCode {
+            code,
+            verifier,
+            redirect_uri,
+        } => {
+            fields.push(("grant_type", "authorization_code"));
+            fields.push(("code", code));
+            fields.push(("redirect_uri", redirect_uri));
+            fields.push(("code_verifier", verifier));
+            "authorization_code"
+        }
+        Grant::DeviceAuthorization => {
+            if let Some(scope) = &s.scope {
+                fields.push(("scope", scope));
+            }
+            for (key, value) in [("audience", &o.audience), ("resource", &o.resource)] {
+                if let Some(v) = value {
+                    fields.push((key, v));
+                }
+            }
+            for (k, v) in &s.params {
+                fields.push((k, v));
+            }
+            "device authorization"
+        }
+        Grant::Revocation { token, hint } => {
+            fields.push(("token", token));
+            fields.push(("token_type_hint", hint));
+            "revocation"
+        }
+        Grant::Primary => return Err(super::unsupported("oauth2", grant)),
+    };
+    let auth = auth::authenticate(s, o, inputs)?;
+    fields.extend(auth.fields.iter().map(|(k, v)| (*k, v.as_str())));
+    let mut headers = auth.headers;
+    headers.extend(super::form_headers());
+    Ok(TokenRequest {
+        headers,
+        body: oauth::form_body(fields),
+        grant: label,
+        sensitive: auth.sensitive,
+        id_token: false,
+    })
 }
 
 /// The DPoP proof of the token request (RFC 9449 §5): `POST` to the token endpoint, with the

@@ -57,12 +57,13 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
     if auth == AuthMethod::BasicUnencoded {
         crate::provider::unencoded_basic_id(s)?;
     }
-    if auth == AuthMethod::None && !exchange && !bearer {
+    if auth == AuthMethod::None && !exchange && !bearer && !grant.interactive() {
         return Err(problem(
             "auth_method",
-            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange or a JWT bearer grant can do without: set grant = \"token_exchange\" or \"jwt_bearer\", or pick another auth_method",
+            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange, a JWT bearer grant or a user's grant (device_code, authorization_code) can do without: set grant, or pick another auth_method",
         ));
     }
+    let user = user_endpoints(v, grant, &endpoint)?;
     if auth == AuthMethod::TlsClientAuth && v.get("client_cert_file").is_none() {
         return Err(problem(
             "auth_method",
@@ -128,6 +129,12 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
         .then(|| typed(v, "dpop_alg", Alg::named))
         .transpose()?
         .map(|a| a.unwrap_or(Alg::ES256));
+    if dpop.is_some() && grant.interactive() {
+        return Err(problem(
+            "dpop",
+            "dpop = true in profile `{profile}` is not supported with a user's grant (device_code, authorization_code) yet",
+        ));
+    }
     let text = |key: &str| v.get(key).map(str::to_string);
     Ok(OAuth2Settings {
         auth,
@@ -147,7 +154,85 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
         subject_token_type: text("subject_token_type"),
         requested_token_type: text("requested_token_type"),
         dpop,
+        authorization_url: user.authorization_url,
+        device_authorization_url: user.device_authorization_url,
+        revocation_url: user.revocation_url,
+        redirect_port: user.redirect_port,
     })
+}
+
+/// The endpoints and port of a user's grant.
+struct UserEndpoints {
+    authorization_url: Option<String>,
+    device_authorization_url: Option<String>,
+    revocation_url: Option<String>,
+    redirect_port: Option<u16>,
+}
+
+/// The keys of a user's grant where they apply (and nowhere else), each URL a valid one; with
+/// `token_url` (no discovery), the grant's own endpoint is required.
+fn user_endpoints(
+    v: &Values,
+    grant: GrantType,
+    endpoint: &Endpoint,
+) -> Result<UserEndpoints, Problem> {
+    let code = grant == GrantType::AuthorizationCode;
+    let device = grant == GrantType::DeviceCode;
+    unused(
+        v,
+        "authorization_url",
+        code,
+        "with grant = \"authorization_code\"",
+    )?;
+    unused(
+        v,
+        "device_authorization_url",
+        device,
+        "with grant = \"device_code\"",
+    )?;
+    unused(
+        v,
+        "redirect_port",
+        code,
+        "with grant = \"authorization_code\"",
+    )?;
+    unused(
+        v,
+        "revocation_url",
+        code || device,
+        "with grant = \"device_code\" or \"authorization_code\"",
+    )?;
+    let url = |key: &'static str| -> Result<Option<String>, Problem> {
+        match v.get(key) {
+            None => Ok(None),
+            Some(u) => crate::endpoint::parse(u, true)
+                .map(|e| Some(e.url))
+                .map_err(|why| problem(key, format!("`{key}` in profile `{{profile}}`: {why}"))),
+        }
+    };
+    let out = UserEndpoints {
+        authorization_url: url("authorization_url")?,
+        device_authorization_url: url("device_authorization_url")?,
+        revocation_url: url("revocation_url")?,
+        redirect_port: typed(v, "redirect_port", |p| {
+            p.parse::<u16>().ok().filter(|p| *p > 0)
+        })?,
+    };
+    if *endpoint == Endpoint::TokenUrl {
+        if code && out.authorization_url.is_none() {
+            return Err(problem(
+                "grant",
+                "grant = \"authorization_code\" in profile `{profile}` needs authorization_url (the authorization endpoint the browser opens), or issuer instead of token_url to find it by discovery",
+            ));
+        }
+        if device && out.device_authorization_url.is_none() {
+            return Err(problem(
+                "grant",
+                "grant = \"device_code\" in profile `{profile}` needs device_authorization_url (RFC 8628 §3.1), or issuer instead of token_url to find it by discovery",
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// `issuer` or `token_url`, not both; an issuer has no query or fragment (RFC 8414 §2).

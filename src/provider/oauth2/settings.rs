@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use super::keys::{CLIENT_CREDENTIALS, JWT_BEARER_GRANT, TOKEN_EXCHANGE};
+use super::keys::{
+    AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, JWT_BEARER_GRANT, TOKEN_EXCHANGE,
+};
 use super::sources::TokenSource;
 use crate::jws::Alg;
 use crate::provider::KeyFrom;
@@ -27,8 +29,8 @@ pub enum AuthMethod {
     TlsClientAuth,
     /// An identity token from outside as the assertion.
     Federated,
-    /// Only the `client_id` (a token exchange, or a JWT bearer grant whose assertion is the
-    /// credential).
+    /// Only the `client_id` (a token exchange, a JWT bearer grant whose assertion is the
+    /// credential, or a public client's user grant).
     None,
 }
 
@@ -111,6 +113,11 @@ pub enum GrantType {
     /// RFC 7523 §2.1: a JWT (signed by the profile's key, or from `assertion_source`) as the
     /// authorization grant.
     JwtBearer,
+    /// RFC 8628: a user's token, authorized on another device.
+    DeviceCode,
+    /// RFC 6749 §4.1 with PKCE (RFC 7636): a user's token, authorized in a browser that
+    /// redirects to a loopback listener (RFC 8252).
+    AuthorizationCode,
 }
 
 impl GrantType {
@@ -119,7 +126,14 @@ impl GrantType {
             GrantType::ClientCredentials => CLIENT_CREDENTIALS,
             GrantType::TokenExchange => TOKEN_EXCHANGE,
             GrantType::JwtBearer => JWT_BEARER_GRANT,
+            GrantType::DeviceCode => DEVICE_CODE,
+            GrantType::AuthorizationCode => AUTHORIZATION_CODE,
         }
+    }
+
+    /// A grant that gets a user's token: it needs the user, once, then a refresh token.
+    pub fn interactive(self) -> bool {
+        matches!(self, GrantType::DeviceCode | GrantType::AuthorizationCode)
     }
 
     pub fn named(name: &str) -> Option<GrantType> {
@@ -127,6 +141,8 @@ impl GrantType {
             GrantType::ClientCredentials,
             GrantType::TokenExchange,
             GrantType::JwtBearer,
+            GrantType::DeviceCode,
+            GrantType::AuthorizationCode,
         ]
         .into_iter()
         .find(|g| g.name() == name)
@@ -175,6 +191,14 @@ pub struct OAuth2Settings {
     pub requested_token_type: Option<String>,
     /// `dpop = true`: the algorithm of each token's DPoP key (RFC 9449).
     pub dpop: Option<Alg>,
+    /// `authorization_url`: the authorization endpoint (authorization_code).
+    pub authorization_url: Option<String>,
+    /// `device_authorization_url` (RFC 8628 §3.1).
+    pub device_authorization_url: Option<String>,
+    /// `revocation_url` (RFC 7009).
+    pub revocation_url: Option<String>,
+    /// `redirect_port`: the loopback redirect's port; `None`: an ephemeral one.
+    pub redirect_port: Option<u16>,
 }
 
 impl OAuth2Settings {
@@ -274,7 +298,13 @@ mod tests {
         for m in AuthMethod::ALL {
             assert_eq!(AuthMethod::named(m.name()), Some(m));
         }
-        for g in [CLIENT_CREDENTIALS, TOKEN_EXCHANGE, JWT_BEARER_GRANT] {
+        for g in [
+            CLIENT_CREDENTIALS,
+            TOKEN_EXCHANGE,
+            JWT_BEARER_GRANT,
+            DEVICE_CODE,
+            AUTHORIZATION_CODE,
+        ] {
             assert_eq!(GrantType::named(g).map(GrantType::name), Some(g));
         }
     }

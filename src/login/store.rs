@@ -1,0 +1,156 @@
+//! Where a user's tokens are kept (README "User tokens"): the access token in the profile's
+//! cache file as every token; the refresh token in the OS keyring (service `tokfetch`, user
+//! `<profile>/refresh_token`), or, where no keyring answers, in the same cache file (0600),
+//! with one warning when a refresh token is first written there. With a keyring, the cache
+//! directory never holds the refresh token. The caller holds the profile's lock.
+
+use zeroize::Zeroizing;
+
+use crate::cache::{Cache, Entry, Identity};
+use crate::config::Profile;
+use crate::keystore;
+use crate::log::vlog;
+use crate::oauth::TokenResponse;
+use crate::secret::Secret;
+
+/// The keyring entry's name after `<profile>/`.
+pub const REFRESH_TOKEN: &str = "refresh_token";
+
+/// Where the refresh token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Keyring,
+    CacheFile,
+}
+
+/// The stored refresh token and where it was: the keyring first, else the cache file.
+pub fn load(
+    profile: &Profile,
+    cache: Option<&Cache>,
+    identity: &Identity,
+) -> Option<(Zeroizing<String>, Place)> {
+    match keystore::get_named(&profile.name, REFRESH_TOKEN) {
+        Ok(Some(secret)) => {
+            return Some((Zeroizing::new(secret.expose().to_string()), Place::Keyring));
+        }
+        Ok(None) => {}
+        Err(e) => vlog!("refresh token: the keyring cannot be read ({e}); looking in the cache"),
+    }
+    let entry = cache?.load(&profile.name, identity)?;
+    entry.refresh_token.map(|rt| (rt, Place::CacheFile))
+}
+
+/// Keep a new token: the access token in the cache (when its lifetime is known), the refresh
+/// token (when the reply has one) in the keyring, else in the cache file. `previous` is the
+/// refresh token the reply replaces, and where it was: a rotation that cannot be stored keeps
+/// nothing stale behind.
+pub fn keep(
+    profile: &Profile,
+    cache: Option<&Cache>,
+    identity: &Identity,
+    fresh: &TokenResponse,
+    at: u64,
+    previous: Option<Place>,
+) {
+    let mut in_file = None;
+    if let Some(rt) = &fresh.refresh_token {
+        match keystore::set_named(&profile.name, REFRESH_TOKEN, &Secret::new(rt.to_string())) {
+            Ok(()) => vlog!("refresh token: stored in the OS keyring"),
+            Err(e) => {
+                vlog!("refresh token: the keyring cannot store it ({e})");
+                in_file = Some(rt.clone());
+            }
+        }
+    }
+    let Some(cache) = cache else {
+        if in_file.is_some() {
+            crate::log::warn(
+                &format!(
+                    "the refresh token of profile `{}` is not kept: no keyring answers and the profile has no cache",
+                    profile.name
+                ),
+                &["the next call needs tokfetch login again once the access token expires"],
+            );
+        }
+        return;
+    };
+    if in_file.is_some() && previous != Some(Place::CacheFile) {
+        let file = cache.dir().join(format!("{}.token.json", profile.name));
+        crate::log::warn(
+            &format!(
+                "no OS keyring answers: the refresh token of profile `{}` is kept in {} (mode 0600)",
+                profile.name,
+                file.display()
+            ),
+            &[
+                "start a Secret Service (GNOME Keyring, KeePassXC) or another keyring to keep it there instead",
+            ],
+        );
+    }
+    // Without a new refresh token, one kept in the file stays there.
+    if in_file.is_none() && fresh.refresh_token.is_none() && previous == Some(Place::CacheFile) {
+        in_file = cache
+            .load(&profile.name, identity)
+            .and_then(|e| e.refresh_token);
+    }
+    let lifetime = fresh.expires_in;
+    if lifetime.is_none() && in_file.is_none() {
+        vlog!("cache: the server gave no expires_in; token not cached");
+        let _ = cache.remove(&profile.name);
+        return;
+    }
+    let entry = Entry {
+        access_token: fresh.access_token.clone(),
+        // A token of unknown lifetime is kept as already stale: the file then only carries
+        // the refresh token.
+        expires_at: at + lifetime.unwrap_or(0),
+        obtained_at: Some(at),
+        scope: fresh.scope.clone(),
+        refresh_token: in_file,
+        dpop: None,
+    };
+    match cache.store(&profile.name, identity, &entry) {
+        Ok(()) => vlog!("cache: stored token for `{}`", profile.name),
+        Err(e) => crate::log::warn(
+            &format!(
+                "the token was not cached: cannot write to {}: {e}",
+                cache.dir().display()
+            ),
+            &["free space in the cache directory or make it writable, or set TOKFETCH_CACHE_DIR"],
+        ),
+    }
+}
+
+/// Forget the refresh token (keyring entry and cache file) and the cached access token.
+/// Returns whether the keyring could be asked.
+pub fn forget(profile: &Profile, cache: Option<&Cache>) -> bool {
+    let asked = match keystore::delete_named(&profile.name, REFRESH_TOKEN) {
+        Ok(_) => true,
+        Err(e) => {
+            vlog!("refresh token: the keyring cannot be asked ({e})");
+            false
+        }
+    };
+    if let Some(cache) = cache
+        && let Err(e) = cache.remove(&profile.name)
+    {
+        vlog!("cache: cannot remove the token of `{}`: {e}", profile.name);
+    }
+    asked
+}
+
+/// Drop the refresh token only (the server refused it), keeping nothing that would be tried
+/// again.
+pub fn drop_refresh_token(profile: &Profile, cache: Option<&Cache>, place: Place) {
+    match place {
+        Place::Keyring => {
+            if let Err(e) = keystore::delete_named(&profile.name, REFRESH_TOKEN) {
+                vlog!("refresh token: cannot delete it from the keyring ({e})");
+            }
+        }
+        Place::CacheFile => {}
+    }
+    if let Some(cache) = cache {
+        let _ = cache.remove(&profile.name);
+    }
+}
