@@ -42,10 +42,28 @@ fn user_env(server: &UserServer, profile: &str, grant: &str, extra: &str) -> Env
     env
 }
 
+/// Where the test keeps its own files (the simulated users' logs, a copied URL): outside what
+/// the leak checks search, which is everything else in the test's home.
+fn harness(env: &Env, name: &str) -> PathBuf {
+    let dir = env.path().join("harness");
+    std::fs::create_dir_all(&dir).expect("mkdir harness");
+    dir.join(name)
+}
+
+/// The files of the test's home (config, cache, runtime dir, anything tokfetch wrote) that
+/// hold `needle`, the test's own files aside.
+fn home_files_holding(env: &Env, needle: &str) -> Vec<PathBuf> {
+    let own = env.path().join("harness");
+    files_holding(env.path(), needle)
+        .into_iter()
+        .filter(|p| !p.starts_with(&own))
+        .collect()
+}
+
 /// Set `$BROWSER` to the simulated user with `options`; returns its log (created only when a
 /// browser is started).
 fn set_browser(env: &mut Env, options: &[&str]) -> PathBuf {
-    let log = env.path().join("browser.log");
+    let log = harness(env, "browser.log");
     let _ = std::fs::remove_file(&log);
     let value = browser(&log, options);
     env.set("BROWSER", &value);
@@ -75,7 +93,7 @@ fn device_login(env: &Env, profile: &str, user_options: &[&str]) -> Out {
 }
 
 fn device_login_args(env: &Env, args: &[&str], user_options: &[&str]) -> Out {
-    let log = env.path().join("device-user.log");
+    let log = harness(env, "device-user.log");
     let mut tokfetch = env
         .command()
         .args(args)
@@ -232,7 +250,7 @@ fn assert_no_flow_secret_leaked(
         if Some(secret.as_str()) == stored {
             continue;
         }
-        let holding = files_holding(env.path(), secret);
+        let holding = home_files_holding(env, secret);
         assert!(
             holding.is_empty(),
             "a flow secret (code, state, verifier, device code, refresh or ID token) is in {holding:?}"
@@ -606,7 +624,7 @@ fn keyring_holds_the_refresh_token_rotated_under_the_lock_and_never_the_cache_di
     );
     let first = server.latest_refresh_token();
     assert_eq!(secret_tool_lookup(&user).as_deref(), Some(first.as_str()));
-    assert_eq!(files_holding(env.path(), &first), Vec::<PathBuf>::new());
+    assert_eq!(home_files_holding(&env, &first), Vec::<PathBuf>::new());
 
     let (gets, _, rotated) = eight_parallel_gets_refresh_once(&env, &server, &profile);
     assert_eq!(
@@ -616,7 +634,7 @@ fn keyring_holds_the_refresh_token_rotated_under_the_lock_and_never_the_cache_di
     );
     for t in [&first, &rotated] {
         assert_eq!(
-            files_holding(env.path(), t),
+            home_files_holding(&env, t),
             Vec::<PathBuf>::new(),
             "no refresh token in the cache directory (or anywhere in the home)"
         );
@@ -647,7 +665,7 @@ fn keyring_device_login_stores_the_refresh_token_in_the_keyring() {
         secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
         Some(rt.as_str())
     );
-    assert_eq!(files_holding(env.path(), &rt), Vec::<PathBuf>::new());
+    assert_eq!(home_files_holding(&env, &rt), Vec::<PathBuf>::new());
     let get = env.run(&["get", &profile]);
     assert_accepted(&server, &token_of(&get), NATIVE);
     env.run(&["logout", &profile]).ok();
@@ -730,7 +748,7 @@ fn invalid_grant_on_refresh_drops_the_stored_refresh_token() {
     // The server forgets the grant (an admin revoked it, say).
     let rv = server.reference(&["revoke", &rt, "refresh_token"]);
     assert_eq!(rv["status"], 200, "{rv}");
-    let log = env.path().join("browser.log");
+    let log = harness(&env, "browser.log");
     let _ = std::fs::remove_file(&log);
 
     let out = env.run(&["get", profile]);
@@ -815,7 +833,7 @@ fn a_login_not_completed_in_time_is_exit_6() {
     let profile = "slow";
     let mut env = user_env(&server, profile, "authorization_code", "");
     // A person who never comes back: the browser ends on the redirect but never opens it.
-    let url_file = env.path().join("final-url.txt");
+    let url_file = harness(&env, "final-url.txt");
     let log = set_browser(&mut env, &["--print-to", &url_file.display().to_string()]);
     let out = env.run(&["login", profile, "--timeout", "3"]);
     login_fails(&out, 6, &["login timed out after 3 s"]);
@@ -904,8 +922,8 @@ fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
     );
 
     // The person's browser is elsewhere: it ends on the redirect, which they copy.
-    let url_file = env.path().join("final-url.txt");
-    let user_log = env.path().join("remote-user.log");
+    let url_file = harness(&env, "final-url.txt");
+    let user_log = harness(&env, "remote-user.log");
     let status = Command::new(oidc_user::node())
         .arg(oidc_user::dir().join("user.mjs"))
         .args(["browser", "--print-to"])
@@ -986,8 +1004,8 @@ fn logout_revokes_at_the_server_and_forgets_and_a_failed_revocation_is_a_warning
     assert_eq!(r["status"], 400, "{r}");
     assert_eq!(r["body"]["error"], "invalid_grant", "{r}");
     // Forgotten here too.
-    assert!(files_holding(env.path(), &rt).is_empty());
-    assert!(files_holding(env.path(), &access).is_empty());
+    assert!(home_files_holding(&env, &rt).is_empty());
+    assert!(home_files_holding(&env, &access).is_empty());
     let after = env.run(&["get", profile]);
     after.fails(4, &[&format!("no token for profile `{profile}`")]);
 
@@ -1001,7 +1019,7 @@ fn logout_revokes_at_the_server_and_forgets_and_a_failed_revocation_is_a_warning
     let offline = env.run(&["logout", profile]);
     assert_eq!(offline.ok(), "", "{offline}");
     assert_eq!(warnings(&offline).len(), 1, "{offline}");
-    assert!(files_holding(env.path(), &rt2).is_empty(), "forgotten");
+    assert!(home_files_holding(&env, &rt2).is_empty(), "forgotten");
     assert_never_shown(&[offline], &secrets, &[]);
 }
 
