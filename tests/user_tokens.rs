@@ -1063,3 +1063,46 @@ fn no_flow_secret_in_verbose_output_inspect_or_profiles() {
         .expect("the rotated token of profile leak");
     assert_no_flow_secret_leaked(&env, &server, &outs, Some(&stored));
 }
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_stray_redirect_with_another_state_is_refused_and_the_login_goes_on() {
+    let server = UserServer::start(600);
+    let profile = "stray";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    let log = set_browser(&mut env, &["--stray"]);
+    let login = browser_login(&env, profile, &[]);
+    let text = wait_for_log(&log, "done", Duration::from_secs(30));
+    assert!(
+        text.contains("stray callback answered 400"),
+        "the wrong state is answered 400:\n{text}"
+    );
+    assert!(text.contains("\ncallback answered 200"), "{text}");
+    assert_eq!(server.token_requests("authorization_code"), (1, 0));
+    let get = env.run(&["get", profile]);
+    assert_accepted(&server, &token_of(&get), NATIVE);
+    let rt = server.latest_refresh_token();
+    assert_no_flow_secret_leaked(&env, &server, &[login, get], Some(&rt));
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_redirect_with_a_wrong_or_missing_iss_is_exit_7_and_the_code_is_not_redeemed() {
+    let server = UserServer::start(600);
+    for (profile, option) in [("wrongiss", "--wrong-iss"), ("noiss", "--no-iss")] {
+        let mut env = user_env(&server, profile, "authorization_code", "");
+        set_browser(&mut env, &[option]);
+        let out = env.run(&["login", profile, "--timeout", "60"]);
+        // RFC 9207: the server says it sends `iss` (discovery), so a reply from another
+        // issuer, or without one, may be a mix-up attack.
+        login_fails(&out, 7, &["iss"]);
+        assert_eq!(
+            server.token_requests("authorization_code"),
+            (0, 0),
+            "{option}: the code is never redeemed"
+        );
+        let after = env.run(&["get", profile]);
+        after.fails(4, &[&format!("no token for profile `{profile}`")]);
+        assert_no_flow_secret_leaked(&env, &server, &[out, after], None);
+    }
+}

@@ -20,6 +20,11 @@
 //   --log FILE         append what it did to FILE (written first thing: a marker that the
 //                      browser was started at all)                             OIDC_USER_LOG
 //   --login NAME       the login name (default `alice`)                       OIDC_USER_LOGIN
+// And, for the browser, a person (or an attacker on the same machine) who interferes:
+//   --stray            first deliver the redirect with another `state` (the client must refuse
+//                      it with 400 and keep waiting), then the real one
+//   --wrong-iss        deliver it with `iss` of another server (RFC 9207)
+//   --no-iss           deliver it without `iss`
 //
 // Exit 0 when the flow ended as asked, 1 otherwise (the log says why). Nothing secret is
 // logged: the code and state are never written to the log.
@@ -35,6 +40,8 @@ const opts = {
   login: process.env.OIDC_USER_LOGIN || 'alice',
   stdin: false,
   complete: false,
+  stray: false,
+  iss: undefined,
 };
 const positional = [];
 while (argv.length) {
@@ -42,6 +49,9 @@ while (argv.length) {
   if (arg === '--deny') opts.deny = true;
   else if (arg === '--stdin') opts.stdin = true;
   else if (arg === '--complete') opts.complete = true;
+  else if (arg === '--stray') opts.stray = true;
+  else if (arg === '--wrong-iss') opts.iss = 'wrong';
+  else if (arg === '--no-iss') opts.iss = 'none';
   else if (arg === '--print-to') opts.printTo = argv.shift();
   else if (arg === '--log') opts.log = argv.shift();
   else if (arg === '--login') opts.login = argv.shift();
@@ -210,9 +220,24 @@ const browser = async (authorizationUrl) => {
     log('wrote the final URL instead of opening it');
     return;
   }
-  const response = await fetch(callback, { redirect: 'manual' });
-  const text = await response.text();
-  log(`callback answered ${response.status}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+  const deliver = async (url, what) => {
+    const response = await fetch(url, { redirect: 'manual' });
+    const text = await response.text();
+    log(`${what} answered ${response.status}: ${text.replace(/\s+/g, ' ').slice(0, 200)}`);
+  };
+  const changed = (edit) => {
+    const u = new URL(callback);
+    edit(u.searchParams);
+    return u.href;
+  };
+  if (opts.stray) await deliver(changed((p) => p.set('state', 'stray-state-0000')), 'stray callback');
+  if (opts.iss === 'wrong') {
+    await deliver(changed((p) => p.set('iss', 'http://127.0.0.1:1')), 'callback with a wrong iss');
+  } else if (opts.iss === 'none') {
+    await deliver(changed((p) => p.delete('iss')), 'callback without iss');
+  } else {
+    await deliver(callback, 'callback');
+  }
 };
 
 const device = async (uri, code) => {
