@@ -1106,3 +1106,35 @@ fn a_redirect_with_a_wrong_or_missing_iss_is_exit_7_and_the_code_is_not_redeemed
         assert_no_flow_secret_leaked(&env, &server, &[out, after], None);
     }
 }
+
+/// `login` skips its own flow only for a login that finished while it waited for the lock
+/// (README "User tokens"): one run right after another (within the same second, as a script
+/// that switches accounts does) still asks the server.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_login_right_after_another_runs_its_own_flow() {
+    let server = UserServer::start(600);
+    let profile = "again";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let first = browser_login(&env, profile, &[]);
+    assert_eq!(server.authorization_requests(), 1);
+    // This time the person refuses: only a new authorization request can tell.
+    let log = set_browser(&mut env, &["--deny"]);
+    let second = env.run(&["login", profile, "--timeout", "60"]);
+    assert_eq!(
+        server.authorization_requests(),
+        2,
+        "the second login asked the server:\n{second}"
+    );
+    login_fails(&second, 5, &["access_denied"]);
+    wait_for_log(&log, "done", Duration::from_secs(30));
+    let rt = server.latest_refresh_token();
+    let stored = home_files_holding(&env, &rt);
+    assert_no_flow_secret_leaked(
+        &env,
+        &server,
+        &[first, second],
+        (!stored.is_empty()).then_some(rt.as_str()),
+    );
+}
