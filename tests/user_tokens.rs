@@ -1050,6 +1050,13 @@ fn no_flow_secret_in_verbose_output_inspect_or_profiles() {
     let dget = denv.run(&["-v", "get", "leakdev"]);
     token_of(&dget);
     let secrets = server.secrets();
+    // PKCE S256 (RFC 7636 §4.1-4.2): a 43-character base64url verifier, its challenge.
+    let stats = server.stats();
+    assert_eq!(
+        stats["pkce"],
+        serde_json::json!([{"method": "S256", "challenge_length": 43}])
+    );
+    assert_eq!(stats["verifier_lengths"], serde_json::json!([43]));
     // What the server remembered: codes, states, verifiers, the device code, refresh and ID
     // tokens (one of each at least).
     assert!(secrets.len() >= 8, "{secrets:?}");
@@ -1137,4 +1144,35 @@ fn a_login_right_after_another_runs_its_own_flow() {
         &[first, second],
         (!stored.is_empty()).then_some(rt.as_str()),
     );
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn an_expired_device_code_is_exit_5_naming_expired_token() {
+    // Device codes live 2 s and nobody enters this one: the first poll would come after 5 s
+    // (RFC 8628 §3.5, the server sends no interval), when it has expired.
+    let server = UserServer::start_with(serde_json::json!({"access_ttl": 600, "device_ttl": 2}));
+    let profile = "late";
+    let env = user_env(&server, profile, "device_code", "");
+    let started = std::time::Instant::now();
+    let out = env.run(&["login", profile, "--timeout", "60"]);
+    login_fails(&out, 5, &["expired_token"]);
+    assert!(
+        out.stderr.contains(&format!(
+            "tokfetch: to log in as profile `{profile}`, open "
+        )),
+        "{out}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.device_authorizations(), 1);
+    // At most the one poll: a client may also stop at the reply's `expires_in` by itself.
+    let (granted, refused) = server.token_requests(DEVICE_GRANT);
+    assert!(granted == 0 && refused <= 1, "{:?}", server.stats());
+    let after = env.run(&["get", profile]);
+    after.fails(4, &[&format!("no token for profile `{profile}`")]);
+    assert_no_flow_secret_leaked(&env, &server, &[out, after], None);
 }

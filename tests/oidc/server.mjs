@@ -12,7 +12,7 @@
 // handed to oidc-provider the way nginx would: only when verified. With "dpop": true, DPoP
 // (RFC 9449) with a nonce required in every proof, for ES256, EdDSA and PS256 keys.
 //
-// With "user": {"access_ttl": SECONDS} (README "User tokens"; RFC 8628, RFC 6749 §4.1, RFC 7636,
+// With "user": {"access_ttl": SECONDS, "device_ttl": SECONDS} (README "User tokens"; RFC 8628, RFC 6749 §4.1, RFC 7636,
 // RFC 8252, RFC 9207, RFC 7009): user logins. A native public client `user-native` (no secret,
 // loopback redirect http://127.0.0.1/callback on any port, PKCE S256 required) and a native
 // confidential one `user-confidential` (client_secret_basic, the same secret), both allowed
@@ -22,9 +22,11 @@
 // tests/oidc/user.mjs fills in. A refresh token is issued when the request asked for
 // `offline_access` (oidc-provider itself drops it from an authorization request without
 // `prompt=consent`; here it is kept, as most IdPs do). Test-only endpoints, under /test/:
-//   GET  /test/stats   counts: authorization requests (`auth`, and their `redirect_uris`), device
-//                      authorization requests (`device_auth`), token requests by grant type
-//                      (`token` {grant: {ok, error}}), revocation requests (`revocations`)
+//   GET  /test/stats   counts: authorization requests (`auth`, and their `redirect_uris` and
+//                      `pkce` {method, challenge_length}), device authorization requests
+//                      (`device_auth`), token requests by grant type (`token` {grant: {ok,
+//                      error}}, and the `verifier_lengths` of the code verifiers, -1 for one that
+//                      is not base64url), revocation requests (`revocations`, `revocation_hints`)
 //   GET  /test/issued  every value issued or received that no output may show (`secrets`:
 //                      codes, state, code verifiers, device codes, refresh and ID tokens), and
 //                      the token responses in order (`tokens`: [{grant, access_token,
@@ -119,7 +121,9 @@ const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
 // User logins (config.user): what the server saw and issued, for the tests to ask.
 let accessTtl = user?.access_ttl ?? 600;
-const stats = { auth: 0, redirect_uris: [], device_auth: 0, revocations: 0, token: {} };
+const stats = {
+  auth: 0, redirect_uris: [], pkce: [], device_auth: 0, revocations: 0, revocation_hints: [], token: {}, verifier_lengths: [],
+};
 const secrets = new Set();
 const tokens = [];
 const remember = (value) => {
@@ -144,7 +148,7 @@ const provider = new Provider(issuer, {
         pkce: { required: () => true },
         ttl: {
           AccessToken: () => accessTtl,
-          DeviceCode: 600,
+          DeviceCode: user.device_ttl ?? 600,
           RefreshToken: 24 * 3600,
           Grant: 24 * 3600,
         },
@@ -180,6 +184,7 @@ if (user) {
     if (ctx.path === '/auth' && ctx.method === 'GET') {
       stats.auth += 1;
       stats.redirect_uris.push(ctx.query.redirect_uri ?? null);
+      stats.pkce.push({ method: ctx.query.code_challenge_method ?? null, challenge_length: ctx.query.code_challenge?.length ?? 0 });
       const scope = ctx.query.scope;
       if (typeof ctx.query.state === 'string') remember(ctx.query.state);
       // Keep a requested offline_access (see above): as if the user had been asked.
@@ -197,11 +202,17 @@ if (user) {
       stats.device_auth += 1;
       if (ctx.body && ctx.body.device_code) remember(ctx.body.device_code);
     }
-    if (ctx.path === '/token/revocation' && ctx.method === 'POST') stats.revocations += 1;
+    if (ctx.path === '/token/revocation' && ctx.method === 'POST') {
+      stats.revocations += 1;
+      stats.revocation_hints.push(ctx.oidc?.params?.token_type_hint ?? null);
+    }
     if (ctx.path === '/token' && ctx.method === 'POST') {
       const grant = ctx.oidc?.params?.grant_type ?? 'unknown';
       const verifier = ctx.oidc?.params?.code_verifier;
-      if (verifier) remember(verifier);
+      if (verifier) {
+        remember(verifier);
+        stats.verifier_lengths.push(/^[A-Za-z0-9_-]+$/.test(verifier) ? verifier.length : -1);
+      }
       const sent = ctx.oidc?.params?.refresh_token;
       if (sent) remember(sent);
       const count = (stats.token[grant] ??= { ok: 0, error: 0 });

@@ -47,17 +47,18 @@ impl UserServer {
     /// Access tokens live `access_ttl` seconds (changeable later with
     /// [`UserServer::set_access_ttl`]).
     pub fn start(access_ttl: u64) -> UserServer {
+        UserServer::start_with(json!({"access_ttl": access_ttl}))
+    }
+
+    /// The server with the `user` options of tests/oidc/server.mjs (`access_ttl`, `device_ttl`).
+    pub fn start_with(user: Value) -> UserServer {
         assert!(
             dir().join("node_modules/oidc-provider").is_dir(),
             "oidc-provider is not installed: run `npm ci --prefix tests/oidc` (tests/run.sh does)"
         );
         let tmp = tempfile::tempdir().expect("tempdir");
         let config = tmp.path().join("config.json");
-        std::fs::write(
-            &config,
-            json!({"user": {"access_ttl": access_ttl}}).to_string(),
-        )
-        .expect("write config");
+        std::fs::write(&config, json!({ "user": user }).to_string()).expect("write config");
         let mut child = Command::new(node())
             .arg(dir().join("server.mjs"))
             .arg(CLIENT_SECRET)
