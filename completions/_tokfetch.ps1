@@ -41,6 +41,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a profile and its cached token, offline (never the token or a secret)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as a user: run a device_code or authorization_code profile''s login now')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: revoke a user''s tokens (RFC 7009) and forget them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -212,9 +214,13 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('--environment', '--environment', [CompletionResultType]::ParameterName, 'andopen: production or staging')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'andopen: the tenant reference sent in the body (required)')
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)')
-            [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)')
-            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source''s token for one of this server''s) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source''s token, as the grant)')
+            [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (a public client: token_exchange, jwt_bearer, device_code and authorization_code only)')
+            [CompletionResult]::new('--grant', '--grant', [CompletionResultType]::ParameterName, 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source''s token for one of this server''s), jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source''s token, as the grant), or a user''s token: device_code (RFC 8628) or authorization_code (RFC 6749 §4.1 with PKCE, a loopback redirect); see tokfetch login')
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'oauth2: the issuer URL; its discovery document (OpenID Connect, else RFC 8414) gives the token endpoint, instead of token_url')
+            [CompletionResult]::new('--authorization-url', '--authorization-url', [CompletionResultType]::ParameterName, 'oauth2: authorization_code: the authorization endpoint the browser opens (else from issuer''s discovery document)')
+            [CompletionResult]::new('--device-authorization-url', '--device-authorization-url', [CompletionResultType]::ParameterName, 'oauth2: device_code: the device authorization endpoint (RFC 8628 §3.1; else from issuer''s discovery document)')
+            [CompletionResult]::new('--revocation-url', '--revocation-url', [CompletionResultType]::ParameterName, 'oauth2: device_code, authorization_code: where tokfetch logout revokes the tokens (RFC 7009; else from issuer''s discovery document)')
+            [CompletionResult]::new('--redirect-port', '--redirect-port', [CompletionResultType]::ParameterName, 'oauth2: authorization_code: the loopback port of the redirect http://127.0.0.1:PORT/callback (default: any free port)')
             [CompletionResult]::new('--private-key-file', '--private-key-file', [CompletionResultType]::ParameterName, 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt, tls_client_auth or the jwt_bearer grant; must not be readable by others')
             [CompletionResult]::new('--key-id', '--key-id', [CompletionResultType]::ParameterName, 'oauth2: the `kid` header of signed assertions: the key''s id as registered with the server')
             [CompletionResult]::new('--signing-alg', '--signing-alg', [CompletionResultType]::ParameterName, 'oauth2: RS256 or PS256 (RSA keys), ES256 (P-256), EdDSA (Ed25519); default: from the key')
@@ -330,6 +336,29 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'tokfetch;login' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the login after this long')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print the authorization URL instead of opening a browser (then paste the URL the browser ends on)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'tokfetch;logout' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on the revocation after this long')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors: no hints, no notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'tokfetch;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what tokfetch does, on stderr (secrets and tokens are never shown)')
@@ -352,6 +381,8 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a profile and its cached token, offline (never the token or a secret)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as a user: run a device_code or authorization_code profile''s login now')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Log out: revoke a user''s tokens (RFC 7009) and forget them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -411,6 +442,12 @@ Register-ArgumentCompleter -Native -CommandName 'tokfetch' -ScriptBlock {
             break
         }
         'tokfetch;help;git-credential' {
+            break
+        }
+        'tokfetch;help;login' {
+            break
+        }
+        'tokfetch;help;logout' {
             break
         }
         'tokfetch;help;completions' {

@@ -43,6 +43,12 @@ _tokfetch() {
             tokfetch,inspect)
                 cmd="tokfetch__subcmd__inspect"
                 ;;
+            tokfetch,login)
+                cmd="tokfetch__subcmd__login"
+                ;;
+            tokfetch,logout)
+                cmd="tokfetch__subcmd__logout"
+                ;;
             tokfetch,profile)
                 cmd="tokfetch__subcmd__profile"
                 ;;
@@ -93,6 +99,12 @@ _tokfetch() {
                 ;;
             tokfetch__subcmd__help,inspect)
                 cmd="tokfetch__subcmd__help__subcmd__inspect"
+                ;;
+            tokfetch__subcmd__help,login)
+                cmd="tokfetch__subcmd__help__subcmd__login"
+                ;;
+            tokfetch__subcmd__help,logout)
+                cmd="tokfetch__subcmd__help__subcmd__logout"
                 ;;
             tokfetch__subcmd__help,profile)
                 cmd="tokfetch__subcmd__help__subcmd__profile"
@@ -173,7 +185,7 @@ _tokfetch() {
 
     case "${cmd}" in
         tokfetch)
-            opts="-v -q -h -V --config --verbose --quiet --help --version get header proof exec secret profiles profile cache inspect doctor git-credential completions help"
+            opts="-v -q -h -V --config --verbose --quiet --help --version get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -536,7 +548,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__help)
-            opts="get header proof exec secret profiles profile cache inspect doctor git-credential completions help"
+            opts="get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -676,6 +688,34 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__help__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -844,6 +884,72 @@ _tokfetch() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tokfetch__subcmd__login)
+            opts="-v -q -h --no-browser --timeout --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tokfetch__subcmd__logout)
+            opts="-v -q -h --timeout --config --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tokfetch__subcmd__profile)
             opts="-v -q -h --config --verbose --quiet --help add remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -874,7 +980,7 @@ _tokfetch() {
             return 0
             ;;
         tokfetch__subcmd__profile__subcmd__add)
-            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --assertion-issuer --assertion-subject --dpop --dpop-alg --credentials-file --subject --target-audience --default --no-secret --config --verbose --quiet --help"
+            opts="-v -q -h --provider --client-id --token-url --region --scope --environment --tenant --host --auth-method --grant --issuer --authorization-url --device-authorization-url --revocation-url --redirect-port --private-key-file --key-id --signing-alg --client-cert-file --assertion-source --assertion-audience --assertion-issuer --assertion-subject --dpop --dpop-alg --credentials-file --subject --target-audience --default --no-secret --config --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,10 +1023,26 @@ _tokfetch() {
                     return 0
                     ;;
                 --grant)
-                    COMPREPLY=($(compgen -W "client_credentials token_exchange jwt_bearer" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "client_credentials token_exchange jwt_bearer device_code authorization_code" -- "${cur}"))
                     return 0
                     ;;
                 --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authorization-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-authorization-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1403,7 +1525,7 @@ _tokfetch_with_profiles() {
     local cur="${COMP_WORDS[COMP_CWORD]}"
     [[ "$cur" == -* ]] && return 0
     case "${COMP_WORDS[COMP_CWORD-1]}" in
-        --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) return 0 ;;
+        --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--authorization-url|--device-authorization-url|--revocation-url|--redirect-port|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) return 0 ;;
     esac
     local i w sub="" nested="" positional=0 cfg=()
     for (( i = 1; i < COMP_CWORD; i++ )); do
@@ -1412,7 +1534,7 @@ _tokfetch_with_profiles() {
             --) return 0 ;;
             --config) cfg=(--config "${COMP_WORDS[i+1]}"); (( i++ )); continue ;;
             --config=*) cfg=(--config "${w#--config=}"); continue ;;
-            --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) (( i++ )); continue ;;
+            --config|-o|--output|--method|--url|--nonce|--min-ttl|--timeout|--env|--field|--provider|--client-id|--token-url|--region|--scope|--environment|--tenant|--host|--auth-method|--grant|--issuer|--authorization-url|--device-authorization-url|--revocation-url|--redirect-port|--private-key-file|--key-id|--signing-alg|--client-cert-file|--assertion-source|--assertion-audience|--assertion-issuer|--assertion-subject|--dpop|--dpop-alg|--credentials-file|--subject|--target-audience) (( i++ )); continue ;;
             -*) continue ;;
         esac
         if [[ -z "$sub" ]]; then sub="$w"; continue; fi
@@ -1423,7 +1545,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|login:|logout:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names

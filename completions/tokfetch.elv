@@ -38,6 +38,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand inspect 'Show a profile and its cached token, offline (never the token or a secret)'
             cand doctor 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock'
             cand git-credential 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+            cand login 'Log in as a user: run a device_code or authorization_code profile''s login now'
+            cand logout 'Log out: revoke a user''s tokens (RFC 7009) and forget them'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -193,9 +195,13 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand --environment 'andopen: production or staging'
             cand --tenant 'andopen: the tenant reference sent in the body (required)'
             cand --host 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)'
-            cand --auth-method 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)'
-            cand --grant 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source''s token for one of this server''s) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source''s token, as the grant)'
+            cand --auth-method 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (a public client: token_exchange, jwt_bearer, device_code and authorization_code only)'
+            cand --grant 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source''s token for one of this server''s), jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source''s token, as the grant), or a user''s token: device_code (RFC 8628) or authorization_code (RFC 6749 §4.1 with PKCE, a loopback redirect); see tokfetch login'
             cand --issuer 'oauth2: the issuer URL; its discovery document (OpenID Connect, else RFC 8414) gives the token endpoint, instead of token_url'
+            cand --authorization-url 'oauth2: authorization_code: the authorization endpoint the browser opens (else from issuer''s discovery document)'
+            cand --device-authorization-url 'oauth2: device_code: the device authorization endpoint (RFC 8628 §3.1; else from issuer''s discovery document)'
+            cand --revocation-url 'oauth2: device_code, authorization_code: where tokfetch logout revokes the tokens (RFC 7009; else from issuer''s discovery document)'
+            cand --redirect-port 'oauth2: authorization_code: the loopback port of the redirect http://127.0.0.1:PORT/callback (default: any free port)'
             cand --private-key-file 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt, tls_client_auth or the jwt_bearer grant; must not be readable by others'
             cand --key-id 'oauth2: the `kid` header of signed assertions: the key''s id as registered with the server'
             cand --signing-alg 'oauth2: RS256 or PS256 (RSA keys), ES256 (P-256), EdDSA (Ed25519); default: from the key'
@@ -297,6 +303,27 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'tokfetch;login'= {
+            cand --timeout 'Give up on the login after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand --no-browser 'Print the authorization URL instead of opening a browser (then paste the URL the browser ends on)'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'tokfetch;logout'= {
+            cand --timeout 'Give up on the revocation after this long'
+            cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
+            cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand --verbose 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+            cand -q 'Print nothing but errors: no hints, no notes'
+            cand --quiet 'Print nothing but errors: no hints, no notes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'tokfetch;completions'= {
             cand --config 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]'
             cand -v 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
@@ -318,6 +345,8 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
             cand inspect 'Show a profile and its cached token, offline (never the token or a secret)'
             cand doctor 'Check a profile''s set-up step by step: config, secrets, keyring, cache, network, clock'
             cand git-credential 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+            cand login 'Log in as a user: run a device_code or authorization_code profile''s login now'
+            cand logout 'Log out: revoke a user''s tokens (RFC 7009) and forget them'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -360,6 +389,10 @@ set edit:completion:arg-completer[tokfetch] = {|@words|
         &'tokfetch;help;doctor'= {
         }
         &'tokfetch;help;git-credential'= {
+        }
+        &'tokfetch;help;login'= {
+        }
+        &'tokfetch;help;logout'= {
         }
         &'tokfetch;help;completions'= {
         }

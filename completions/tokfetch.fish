@@ -40,6 +40,8 @@ complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "cache" -d 'Manage
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "login" -d 'Log in as a user: run a device_code or authorization_code profile\'s login now'
+complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "logout" -d 'Log out: revoke a user\'s tokens (RFC 7009) and forget them'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c tokfetch -n "__fish_tokfetch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "raw\t'The token and a newline'
@@ -150,7 +152,7 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_se
 staging\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l tenant -d 'andopen: the tenant reference sent in the body (required)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l host -d 'configapi: the host (and optional :port) serving /configapi/v2/oauth/token (required)' -r
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (token_exchange and jwt_bearer only)' -r -f -a "basic\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l auth-method -d 'oauth2: how the client authenticates: basic (RFC 6749 §2.3.1), basic-unencoded (as curl --user), post, client_secret_jwt (HS256 assertion), private_key_jwt (signed assertion, RFC 7523), tls_client_auth (certificate, RFC 8705), federated (a CI or workload identity token) or none (a public client: token_exchange, jwt_bearer, device_code and authorization_code only)' -r -f -a "basic\t''
 basic-unencoded\t''
 post\t''
 client_secret_jwt\t''
@@ -158,10 +160,16 @@ private_key_jwt\t''
 tls_client_auth\t''
 federated\t''
 none\t''"
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l grant -d 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source\'s token for one of this server\'s) or jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source\'s token, as the grant)' -r -f -a "client_credentials\t''
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l grant -d 'oauth2: client_credentials, token_exchange (RFC 8693: trade assertion_source\'s token for one of this server\'s), jwt_bearer (RFC 7523 §2.1: a JWT signed with the private key, or assertion_source\'s token, as the grant), or a user\'s token: device_code (RFC 8628) or authorization_code (RFC 6749 §4.1 with PKCE, a loopback redirect); see tokfetch login' -r -f -a "client_credentials\t''
 token_exchange\t''
-jwt_bearer\t''"
+jwt_bearer\t''
+device_code\t''
+authorization_code\t''"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l issuer -d 'oauth2: the issuer URL; its discovery document (OpenID Connect, else RFC 8414) gives the token endpoint, instead of token_url' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l authorization-url -d 'oauth2: authorization_code: the authorization endpoint the browser opens (else from issuer\'s discovery document)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l device-authorization-url -d 'oauth2: device_code: the device authorization endpoint (RFC 8628 §3.1; else from issuer\'s discovery document)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l revocation-url -d 'oauth2: device_code, authorization_code: where tokfetch logout revokes the tokens (RFC 7009; else from issuer\'s discovery document)' -r -f
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l redirect-port -d 'oauth2: authorization_code: the loopback port of the redirect http://127.0.0.1:PORT/callback (default: any free port)' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l private-key-file -d 'oauth2: PEM private key (PKCS#8, PKCS#1 or SEC1) for private_key_jwt, tls_client_auth or the jwt_bearer grant; must not be readable by others' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l key-id -d 'oauth2: the `kid` header of signed assertions: the key\'s id as registered with the server' -r
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from add" -l signing-alg -d 'oauth2: RS256 or PS256 (RSA keys), ES256 (P-256), EdDSA (Ed25519); default: from the key' -r -f -a "RS256\t''
@@ -221,23 +229,36 @@ complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -l con
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand git-credential" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -l timeout -d 'Give up on the login after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -l no-browser -d 'Print the authorization URL instead of opening a browser (then paste the URL the browser ends on)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand login" -s h -l help -d 'Print help'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand logout" -l timeout -d 'Give up on the revocation after this long' -r
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand logout" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand logout" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand logout" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -l config -d 'Config file [default: $TOKFETCH_CONFIG, else ~/.config/tokfetch/config.toml]' -r -F
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s v -l verbose -d 'Say what tokfetch does, on stderr (secrets and tokens are never shown)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors: no hints, no notes'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "get" -d 'Print a valid token for a profile'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "proof" -d 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile\'s token'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "cache" -d 'Manage the token cache'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "completions" -d 'Print shell completions'
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "get" -d 'Print a valid token for a profile'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "header" -d 'Print `Authorization: Bearer <token>` (same as `get -o header`); a DPoP profile: `Authorization: DPoP` and `DPoP: <proof>`'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "proof" -d 'Print a DPoP proof (RFC 9449) for one API request with a DPoP profile\'s token'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "exec" -d 'Run a command with the token in its environment, never on its command line'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "secret" -d 'Store, delete or check a profile\'s secrets'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "profiles" -d 'List profiles: provider, endpoint, secrets present, cached token\'s remaining lifetime'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "profile" -d 'Add a profile to the config file, or remove one (comments and layout are kept)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "cache" -d 'Manage the token cache'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "inspect" -d 'Show a profile and its cached token, offline (never the token or a secret)'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "doctor" -d 'Check a profile\'s set-up step by step: config, secrets, keyring, cache, network, clock'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "git-credential" -d 'A git credential helper: `git config credential.https://HOST.helper "!tokfetch git-credential PROFILE"`'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "login" -d 'Log in as a user: run a device_code or authorization_code profile\'s login now'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "logout" -d 'Log out: revoke a user\'s tokens (RFC 7009) and forget them'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "completions" -d 'Print shell completions'
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and not __fish_seen_subcommand_from get header proof exec secret profiles profile cache inspect doctor git-credential login logout completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "set" -d 'Store a secret in the OS keyring, read from a hidden prompt or from stdin'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "delete" -d 'Remove a profile\'s secret(s) from the OS keyring'
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand help; and __fish_seen_subcommand_from secret" -f -a "status" -d 'Report which secrets are present and where they come from (never their values)'
@@ -254,7 +275,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential login logout" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"

@@ -48,7 +48,7 @@ _tokfetch_with_profiles() {
     done
     (( positional == 0 )) || return 0
     case "$sub:$nested" in
-        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
+        get:|header:|proof:|exec:|inspect:|doctor:|git-credential:|login:|logout:|secret:set|secret:delete|secret:status|cache:clear|profile:remove) ;;
         *) return 0 ;;
     esac
     local names
@@ -117,7 +117,7 @@ function __fish_tokfetch_profiles
     end
     tokfetch $cfg profiles --names 2>/dev/null
 end
-complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential" -f -a "(__fish_tokfetch_profiles)"
+complete -c tokfetch -n "__fish_tokfetch_using_subcommand get header proof exec inspect doctor git-credential login logout" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand secret; and __fish_seen_subcommand_from set delete status" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand cache; and __fish_seen_subcommand_from clear" -f -a "(__fish_tokfetch_profiles)"
 complete -c tokfetch -n "__fish_tokfetch_using_subcommand profile; and __fish_seen_subcommand_from remove" -f -a "(__fish_tokfetch_profiles)"
@@ -151,8 +151,9 @@ mod tests {
     use super::*;
 
     /// How many arguments take a profile name: get, header, proof, exec, secret
-    /// set/delete/status, cache clear, profile remove, inspect, doctor, git-credential.
-    const PROFILE_ARGS: usize = 12;
+    /// set/delete/status, cache clear, profile remove, inspect, doctor, git-credential, login,
+    /// logout.
+    const PROFILE_ARGS: usize = 14;
 
     #[test]
     fn zsh_completes_every_profile_argument_dynamically() {
