@@ -556,8 +556,7 @@ fn a_confidential_client_logs_in_through_the_complete_verification_uri() {
 
 #[test]
 #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
-fn without_a_keyring_parallel_gets_refresh_once_and_store_the_rotated_token_in_the_0600_cache_file()
-{
+fn headless_parallel_gets_refresh_once_and_store_the_rotated_token_in_the_0600_cache_file() {
     use std::os::unix::fs::PermissionsExt;
     let server = UserServer::start(30);
     let profile = "nokr";
