@@ -433,12 +433,19 @@ fn login_with_a_browser_then_get_prints_a_token_the_server_accepts() {
         header.ok().trim_end(),
         format!("Authorization: Bearer {token}")
     );
+    // exec and the kubectl credential plugin output use the same token.
+    let exec = env.run(&["exec", profile, "--", "printenv", "TOKFETCH_TOKEN"]);
+    assert_eq!(exec.ok().trim_end(), token);
+    let cred = env.run(&["get", profile, "-o", "exec-credential"]);
+    let v: serde_json::Value = serde_json::from_str(cred.ok()).expect("exec-credential JSON");
+    assert_eq!(v["status"]["token"], token.as_str(), "{cred}");
+    assert_eq!(server.token_requests("refresh_token"), (0, 0));
     let stored = std::fs::read_to_string(cache_file(&env, profile)).ok();
     let rt = server.latest_refresh_token();
     assert_no_flow_secret_leaked(
         &env,
         &server,
-        &[login, get, again, header],
+        &[login, get, again, header, exec, cred],
         stored.filter(|s| s.contains(&rt)).map(|_| rt.as_str()),
     );
 }
@@ -1174,4 +1181,77 @@ fn an_expired_device_code_is_exit_5_naming_expired_token() {
     let after = env.run(&["get", profile]);
     after.fails(4, &[&format!("no token for profile `{profile}`")]);
     assert_no_flow_secret_leaked(&env, &server, &[out, after], None);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_confidential_client_logs_in_with_a_browser_and_logs_out() {
+    let server = UserServer::start(600);
+    let profile = "confweb";
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ngrant = \"authorization_code\"\nissuer = \"{}\"\nclient_id = \"{CONFIDENTIAL}\"\nauth_method = \"basic\"\nscope = \"openid offline_access\"\n",
+        server.issuer()
+    ));
+    env.set("TOKFETCH_CONFWEB_CLIENT_SECRET", CLIENT_SECRET);
+    set_browser(&mut env, &[]);
+    let login = browser_login(&env, profile, &[]);
+    let get = env.run(&["get", profile]);
+    let token = token_of(&get);
+    assert_accepted(&server, &token, CONFIDENTIAL);
+    let rt = server.latest_refresh_token();
+    let logout = env.run(&["logout", profile]);
+    assert_eq!(logout.ok(), "", "{logout}");
+    assert!(warnings(&logout).is_empty(), "{logout}");
+    assert_eq!(server.revocations(), 2);
+    assert!(!server.is_active(&rt) && !server.is_active(&token));
+    assert_no_flow_secret_leaked(&env, &server, &[login, get, logout], None);
+}
+
+/// Endpoints given one by one instead of discovered (README "User tokens"): the flows, the
+/// refresh and the revocation work the same against the same server.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn explicit_endpoints_instead_of_discovery() {
+    let server = UserServer::start(30);
+    let base = server.issuer();
+    let common = format!(
+        "provider = \"oauth2\"\nclient_id = \"{NATIVE}\"\nauth_method = \"none\"\nscope = \"openid offline_access\"\ntoken_url = \"{base}/token\"\nrevocation_url = \"{base}/token/revocation\"\n"
+    );
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.code]\ngrant = \"authorization_code\"\nauthorization_url = \"{base}/auth\"\n{common}\n[profiles.dev]\ngrant = \"device_code\"\ndevice_authorization_url = \"{base}/device/auth\"\n{common}"
+    ));
+    set_browser(&mut env, &[]);
+    let mut outs = vec![browser_login(&env, "code", &[])];
+    server.set_access_ttl(3600);
+    // The 30 s token is stale: a refresh at the explicit token URL.
+    let get = env.run(&["get", "code"]);
+    assert_accepted(&server, &token_of(&get), NATIVE);
+    assert_eq!(server.token_requests("refresh_token"), (1, 0));
+    outs.push(get);
+    let dev = device_login(&env, "dev", &[]);
+    assert_eq!(dev.code, 0, "{dev}");
+    outs.push(dev);
+    let dget = env.run(&["get", "dev"]);
+    assert_accepted(&server, &token_of(&dget), NATIVE);
+    outs.push(dget);
+    for p in ["code", "dev"] {
+        let out = env.run(&["logout", p]);
+        assert_eq!(out.ok(), "", "{out}");
+        assert!(warnings(&out).is_empty(), "{out}");
+        outs.push(out);
+    }
+    assert_eq!(
+        server.revocations(),
+        4,
+        "both profiles revoked at revocation_url"
+    );
+    assert_eq!(
+        server.stats()["token"].as_object().map(|o| o.len()),
+        Some(3),
+        "{:?}",
+        server.stats()
+    );
+    assert_no_flow_secret_leaked(&env, &server, &outs, None);
 }
