@@ -854,14 +854,36 @@ fn a_login_not_completed_in_time_is_exit_6() {
 #[test]
 #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
 fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
+    paste_login(true);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_browser_that_cannot_start_falls_back_to_the_url_and_the_paste() {
+    paste_login(false);
+}
+
+/// The SSH case: the URL on stderr (with `--no-browser`, or because `$BROWSER` cannot start),
+/// opened by a person elsewhere whose browser ends on the loopback redirect, pasted on stdin.
+fn paste_login(no_browser: bool) {
     let server = UserServer::start(600);
     let profile = "ssh";
     let mut env = user_env(&server, profile, "authorization_code", "");
-    // A $BROWSER that must not be used with --no-browser.
-    let browser_log = set_browser(&mut env, &[]);
+    let browser_log = if no_browser {
+        // A $BROWSER that must not be used with --no-browser.
+        set_browser(&mut env, &[])
+    } else {
+        let missing = env.path().join("no-such-browser");
+        env.set("BROWSER", &missing.display().to_string());
+        missing
+    };
+    let mut args = vec!["login", profile, "--timeout", "60"];
+    if no_browser {
+        args.push("--no-browser");
+    }
     let mut child = env
         .command()
-        .args(["login", profile, "--no-browser", "--timeout", "60"])
+        .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -957,7 +979,7 @@ fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
     let mut printed = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut printed).expect("stdout");
     let out = Out {
-        args: vec!["login".into(), profile.into(), "--no-browser".into()],
+        args: args.iter().map(|a| a.to_string()).collect(),
         code: status.code().unwrap_or(-1),
         stdout: printed,
         stderr: seen.join("\n") + "\n",
@@ -970,7 +992,10 @@ fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
             .contains(&format!("logged in as profile `{profile}`")),
         "{out}"
     );
-    assert!(!browser_log.exists(), "--no-browser started a browser");
+    assert!(
+        !browser_log.exists(),
+        "--no-browser started a browser (or one was made up)"
+    );
     assert_eq!(server.token_requests("authorization_code"), (1, 0));
     let get = env.run(&["get", profile]);
     assert_accepted(&server, &token_of(&get), NATIVE);
@@ -1254,4 +1279,62 @@ fn explicit_endpoints_instead_of_discovery() {
         server.stats()
     );
     assert_no_flow_secret_leaked(&env, &server, &outs, None);
+}
+
+/// `$BROWSER` as xdg-utils reads it (README "User tokens"): a `:`-separated list tried in
+/// order, `%s` replaced by the URL; the browser runs without the profile's secrets in its
+/// environment and is not waited for.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn browser_list_percent_s_scrubbed_environment_and_not_waited_for() {
+    let server = UserServer::start(600);
+    let profile = "list";
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ngrant = \"authorization_code\"\nissuer = \"{}\"\nclient_id = \"{CONFIDENTIAL}\"\nauth_method = \"basic\"\nscope = \"openid offline_access\"\n",
+        server.issuer()
+    ));
+    env.set("TOKFETCH_LIST_CLIENT_SECRET", CLIENT_SECRET);
+    let log = harness(&env, "browser.log");
+    let missing = env.path().join("no-such-browser");
+    // The first entry cannot start; the second gets the URL where `%s` is, then stays open
+    // for 30 s like a real browser window.
+    let second = format!(
+        "{} {} browser --log {} %s --linger 30",
+        oidc_user::node().display(),
+        oidc_user::dir().join("user.mjs").display(),
+        log.display()
+    );
+    env.set("BROWSER", &format!("{} %s:{second}", missing.display()));
+    let started = std::time::Instant::now();
+    let login = browser_login(&env, profile, &[]);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(20),
+        "login waited for the browser to exit ({took:?})"
+    );
+    assert!(
+        !login.stderr.contains(&format!("{}/auth?", server.issuer())),
+        "a browser started: no URL printed\n{login}"
+    );
+    let text = wait_for_log(&log, "done", Duration::from_secs(30));
+    assert!(text.contains("callback answered 200"), "{text}");
+    let names = text
+        .lines()
+        .find_map(|l| l.strip_prefix("secret env: "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        !names.split(',').any(|n| n == "TOKFETCH_LIST_CLIENT_SECRET"),
+        "the browser saw the profile's secret variable: {names}"
+    );
+    let get = env.run(&["get", profile]);
+    assert_accepted(&server, &token_of(&get), CONFIDENTIAL);
+    let rt = server.latest_refresh_token();
+    let stored = home_files_holding(&env, &rt);
+    assert_no_flow_secret_leaked(
+        &env,
+        &server,
+        &[login, get],
+        (!stored.is_empty()).then_some(rt.as_str()),
+    );
 }

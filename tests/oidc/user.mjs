@@ -25,6 +25,10 @@
 //                      it with 400 and keep waiting), then the real one
 //   --wrong-iss        deliver it with `iss` of another server (RFC 9207)
 //   --no-iss           deliver it without `iss`
+//   --linger SECONDS   stay running that long after the flow (a browser that keeps its window)
+// The log's second line names the environment variables it was started with whose names say
+// they hold a secret (`secret env: A,B`, names only), for the tests that a client keeps its
+// secrets from the browser it starts.
 //
 // Exit 0 when the flow ended as asked, 1 otherwise (the log says why). Nothing secret is
 // logged: the code and state are never written to the log.
@@ -42,6 +46,7 @@ const opts = {
   complete: false,
   stray: false,
   iss: undefined,
+  linger: 0,
 };
 const positional = [];
 while (argv.length) {
@@ -52,6 +57,7 @@ while (argv.length) {
   else if (arg === '--stray') opts.stray = true;
   else if (arg === '--wrong-iss') opts.iss = 'wrong';
   else if (arg === '--no-iss') opts.iss = 'none';
+  else if (arg === '--linger') opts.linger = Number(argv.shift());
   else if (arg === '--print-to') opts.printTo = argv.shift();
   else if (arg === '--log') opts.log = argv.shift();
   else if (arg === '--login') opts.login = argv.shift();
@@ -273,6 +279,8 @@ const fromStdin = () =>
 
 try {
   log(`started: ${mode}`);
+  const secretNames = Object.keys(process.env).filter((k) => /SECRET|PASSWORD|PRIVATE_KEY|API_KEY|TOKEN/.test(k));
+  log(`secret env: ${secretNames.sort().join(',')}`);
   if (mode === 'browser') {
     const url = positional.at(-1);
     if (!url) fail('usage: user.mjs browser [OPTIONS] URL');
@@ -285,6 +293,7 @@ try {
     fail('usage: user.mjs (browser | device) [OPTIONS] …');
   }
   log('done');
+  if (opts.linger > 0) setTimeout(() => process.exit(0), opts.linger * 1000);
 } catch (e) {
   fail(`${e && e.stack ? e.stack : e}`);
 }
