@@ -757,15 +757,33 @@ fn invalid_grant_on_refresh_drops_the_stored_refresh_token() {
     let log = harness(&env, "browser.log");
     let _ = std::fs::remove_file(&log);
 
-    let out = env.run(&["get", profile]);
-    out.fails(
+    // Four at once: one refresh request, refused; the others find the token dropped.
+    let batch: Vec<Out> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| env.run(&["get", profile])))
+            .collect();
+        runs.into_iter().map(|r| r.join().expect("get")).collect()
+    });
+    assert_eq!(
+        server.token_requests("refresh_token"),
+        (0, 1),
+        "one refresh request for 4 parallel gets"
+    );
+    let refused: Vec<&Out> = batch
+        .iter()
+        .filter(|o| o.stderr.contains("refused the stored refresh token"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{batch:#?}");
+    refused[0].fails(
         4,
         &[
             "refused the stored refresh token",
             &format!("tokfetch login {profile}"),
         ],
     );
-    assert_eq!(server.token_requests("refresh_token"), (0, 1));
+    for out in &batch {
+        out.fails(4, &[&format!("hint: run tokfetch login {profile}")]);
+    }
     assert!(
         !std::fs::read_to_string(cache_file(&env, profile))
             .unwrap_or_default()
@@ -778,7 +796,8 @@ fn invalid_grant_on_refresh_drops_the_stored_refresh_token() {
     assert_eq!(server.token_requests("refresh_token"), (0, 1));
     std::thread::sleep(Duration::from_millis(300));
     assert!(!log.exists(), "no browser without a terminal");
-    outs.extend([out, again]);
+    outs.extend(batch);
+    outs.push(again);
     assert_no_flow_secret_leaked(&env, &server, &outs, None);
 }
 
@@ -1337,4 +1356,39 @@ fn browser_list_percent_s_scrubbed_environment_and_not_waited_for() {
         &[login, get],
         (!stored.is_empty()).then_some(rt.as_str()),
     );
+}
+
+/// A `get` while a login holds the profile waits for it and prints its token (README "User
+/// tokens": one login at a time; the cache is re-read under the lock), without a login or a
+/// refresh of its own.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn a_get_during_a_login_waits_for_it_and_prints_its_token() {
+    let server = UserServer::start(600);
+    let profile = "busy";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    let go = harness(&env, "go");
+    let log = set_browser(&mut env, &["--hold", &go.display().to_string()]);
+    std::thread::scope(|s| {
+        let login = s.spawn(|| env.run(&["login", profile, "--timeout", "60"]));
+        // The login is waiting for its redirect, holding the profile.
+        wait_for_log(&log, "holding", Duration::from_secs(30));
+        let get = s.spawn(|| env.run(&["get", profile, "--timeout", "60"]));
+        // Let the get reach the lock (were it slower, it finds the token cached: same result).
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::write(&go, "").expect("release the user");
+        let login = login.join().expect("login");
+        let get = get.join().expect("get");
+        assert_eq!(login.code, 0, "{login}");
+        let token = token_of(&get);
+        assert_eq!(
+            server.tokens().last().map(|t| t.1.clone()),
+            Some(token.clone())
+        );
+        assert_accepted(&server, &token, NATIVE);
+        assert_eq!(server.authorization_requests(), 1);
+        assert_eq!(server.token_requests("refresh_token"), (0, 0));
+        let rt = server.latest_refresh_token();
+        assert_no_flow_secret_leaked(&env, &server, &[login, get], Some(&rt));
+    });
 }

@@ -26,13 +26,15 @@
 //   --wrong-iss        deliver it with `iss` of another server (RFC 9207)
 //   --no-iss           deliver it without `iss`
 //   --linger SECONDS   stay running that long after the flow (a browser that keeps its window)
+//   --hold FILE        before delivering the redirect, wait until FILE exists (a person slow to
+//                      come back, for as long as the test needs)
 // The log's second line names the environment variables it was started with whose names say
 // they hold a secret (`secret env: A,B`, names only), for the tests that a client keeps its
 // secrets from the browser it starts.
 //
 // Exit 0 when the flow ended as asked, 1 otherwise (the log says why). Nothing secret is
 // logged: the code and state are never written to the log.
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const argv = process.argv.slice(2);
@@ -47,6 +49,7 @@ const opts = {
   stray: false,
   iss: undefined,
   linger: 0,
+  hold: undefined,
 };
 const positional = [];
 while (argv.length) {
@@ -58,6 +61,7 @@ while (argv.length) {
   else if (arg === '--wrong-iss') opts.iss = 'wrong';
   else if (arg === '--no-iss') opts.iss = 'none';
   else if (arg === '--linger') opts.linger = Number(argv.shift());
+  else if (arg === '--hold') opts.hold = argv.shift();
   else if (arg === '--print-to') opts.printTo = argv.shift();
   else if (arg === '--log') opts.log = argv.shift();
   else if (arg === '--login') opts.login = argv.shift();
@@ -225,6 +229,10 @@ const browser = async (authorizationUrl) => {
     renameSync(`${opts.printTo}.tmp`, opts.printTo);
     log('wrote the final URL instead of opening it');
     return;
+  }
+  if (opts.hold) {
+    log('holding');
+    while (!existsSync(opts.hold)) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const deliver = async (url, what) => {
     const response = await fetch(url, { redirect: 'manual' });
