@@ -873,31 +873,54 @@ fn a_login_not_completed_in_time_is_exit_6() {
 #[test]
 #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
 fn pasting_the_final_redirect_url_on_stdin_completes_a_no_browser_login() {
-    paste_login(true);
+    paste_login(Opener::NoBrowserFlag);
 }
 
 #[test]
 #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
 fn a_browser_that_cannot_start_falls_back_to_the_url_and_the_paste() {
-    paste_login(false);
+    paste_login(Opener::Broken);
+}
+
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn no_browser_and_no_display_falls_back_to_the_url_and_the_paste() {
+    paste_login(Opener::NoDisplay);
+}
+
+/// Why a login prints its URL instead of opening it.
+#[derive(PartialEq)]
+enum Opener {
+    /// `--no-browser`, with a working `$BROWSER` that must not be used.
+    NoBrowserFlag,
+    /// `$BROWSER` names a program that does not exist.
+    Broken,
+    /// Neither `$BROWSER` nor `DISPLAY`/`WAYLAND_DISPLAY` (an SSH session): xdg-open is not tried.
+    NoDisplay,
 }
 
 /// The SSH case: the URL on stderr (with `--no-browser`, or because `$BROWSER` cannot start),
 /// opened by a person elsewhere whose browser ends on the loopback redirect, pasted on stdin.
-fn paste_login(no_browser: bool) {
+fn paste_login(opener: Opener) {
     let server = UserServer::start(600);
     let profile = "ssh";
     let mut env = user_env(&server, profile, "authorization_code", "");
-    let browser_log = if no_browser {
-        // A $BROWSER that must not be used with --no-browser.
-        set_browser(&mut env, &[])
-    } else {
-        let missing = env.path().join("no-such-browser");
-        env.set("BROWSER", &missing.display().to_string());
-        missing
+    let browser_log = match opener {
+        Opener::NoBrowserFlag => set_browser(&mut env, &[]),
+        Opener::Broken => {
+            let missing = env.path().join("no-such-browser");
+            env.set("BROWSER", &missing.display().to_string());
+            missing
+        }
+        Opener::NoDisplay => {
+            env.unset("BROWSER")
+                .unset("DISPLAY")
+                .unset("WAYLAND_DISPLAY");
+            harness(&env, "browser.log")
+        }
     };
     let mut args = vec!["login", profile, "--timeout", "60"];
-    if no_browser {
+    if opener == Opener::NoBrowserFlag {
         args.push("--no-browser");
     }
     let mut child = env
