@@ -24,8 +24,6 @@ use support::oidc_user::{
 };
 use support::{CLIENT_SECRET, Env, Out};
 
-const NEEDS_NODE: &str = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)";
-
 /// A profile name unique to this test process, so tests sharing the Secret Service never
 /// share items.
 fn unique(name: &str) -> String {
@@ -266,7 +264,6 @@ mod reference {
     #[test]
     #[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
     fn authorization_code_with_pkce_then_rotation_then_revocation() {
-        let _ = NEEDS_NODE;
         let server = UserServer::start(600);
         let v = server.reference(&["authcode"]);
         assert_eq!(v["callback"]["state_ok"], true, "{v}");
