@@ -429,7 +429,15 @@ fn store(
 fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) -> Result<Token> {
     let deadline = Instant::now() + opts.timeout;
     credentials.bound(deadline);
+    // The access token's cache (none with --no-cache); the directory where the lock and a
+    // refresh token without a keyring live, which --no-cache does not give up: a rotated
+    // refresh token must never be lost.
     let cache = cache_for(profile, opts);
+    let home = match &cache {
+        Some(c) => Some(c.clone()),
+        None if profile.cache => Cache::open(),
+        None => None,
+    };
     let identity = Identity::of(profile);
     let hit = |c: &Cache| match lookup(c, profile, &identity, opts.min_ttl) {
         Cached::Hit(e) => Some(Token::from_entry(e)),
@@ -440,7 +448,7 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     {
         return Ok(t);
     }
-    let _lock = match &cache {
+    let _lock = match &home {
         Some(c) => c.lock(&profile.name, deadline)?,
         None => None,
     };
@@ -450,7 +458,7 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
         return Ok(t);
     }
     let mut refused = false;
-    if let Some((rt, place)) = store::load(profile, cache.as_ref(), &identity) {
+    if let Some((rt, place)) = store::load(profile, home.as_ref(), &identity) {
         let started = time::now_unix();
         let mut session = Session::open(profile, credentials, deadline, opts.timeout.as_secs())?;
         match login::refresh(&mut session, &rt)? {
@@ -458,16 +466,17 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
                 vlog!("refresh: new access token for `{}`", profile.name);
                 store::keep(
                     profile,
-                    cache.as_ref(),
+                    home.as_ref(),
                     &identity,
                     &fresh,
                     started,
                     Some(place),
+                    cache.is_some(),
                 );
                 return Ok(Token::issued(fresh, started, None));
             }
             Refreshed::Refused => {
-                store::drop_refresh_token(profile, cache.as_ref(), place);
+                store::drop_refresh_token(profile, home.as_ref(), place);
                 refused = true;
             }
         }
@@ -491,10 +500,11 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     run_login(
         profile,
         credentials,
-        cache.as_ref(),
+        home.as_ref(),
         &identity,
         timeout,
         &login_opts,
+        cache.is_some(),
     )
 }
 
@@ -506,6 +516,7 @@ fn run_login(
     identity: &Identity,
     timeout: u64,
     opts: &LoginOptions,
+    cache_access: bool,
 ) -> Result<Token> {
     let deadline = Instant::now() + Duration::from_secs(timeout);
     credentials.bound(deadline);
@@ -516,7 +527,7 @@ fn run_login(
         .and_then(|c| c.load(&profile.name, identity))
         .and_then(|e| e.refresh_token)
         .map(|_| Place::CacheFile);
-    store::keep(profile, cache, identity, &fresh, at, previous);
+    store::keep(profile, cache, identity, &fresh, at, previous, cache_access);
     Ok(Token::issued(fresh, at, None))
 }
 
@@ -553,6 +564,7 @@ pub fn login_command(
         &identity,
         timeout,
         opts,
+        true,
     )?;
     Ok(true)
 }

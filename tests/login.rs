@@ -71,15 +71,11 @@ fn fails_after_prompt(out: &Out, code: i32, needles: &[&str]) {
     assert!(!error.is_empty());
 }
 
-/// Nothing of a flow shows in the output: codes, refresh and ID tokens, the device code.
+/// Nothing of a flow shows in the output: codes, verifiers, states, the device code, refresh
+/// and ID tokens (the ID token's signature segment alone too).
 fn shows_nothing_of_the_flow(server: &LoginServer, out: &Out) {
-    out.assert_never_shows(support::login_server::DEVICE_CODE);
-    let (rt, codes) = server.with(|s| (s.refresh_token.clone(), s.codes.clone()));
-    if let Some(rt) = rt {
-        out.assert_never_shows(&rt);
-    }
-    for (code, _, _) in codes {
-        out.assert_never_shows(&code);
+    for secret in server.with(|s| s.secrets.clone()) {
+        out.assert_never_shows(&secret);
     }
     assert!(!out.stderr.contains("idsig"), "{out}");
 }
@@ -155,7 +151,7 @@ fn device_login_refused_or_expired_is_exit_5() {
 fn code_login_checks_pkce_and_the_rotated_refresh_token_is_the_one_kept() {
     let server = LoginServer::start();
     let env = setup(&server, "authorization_code", "");
-    let out = env.run(&["login", "p"]);
+    let out = env.run(&["-v", "login", "p"]);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
     assert!(out.stderr.contains("logged in as profile `p`"), "{out}");
     // A browser was started: the URL is not printed.
@@ -175,9 +171,10 @@ fn code_login_checks_pkce_and_the_rotated_refresh_token_is_the_one_kept() {
     assert_eq!(env.run(&["get", "p"]).ok(), "at-user-1\n");
     // The access token is too short-lived for --min-ttl: refreshed, the new refresh token
     // stored (in the cache file: no keyring here), without a second warning.
-    let out = env.run(&["get", "p", "--min-ttl", "7200"]);
+    let out = env.run(&["-v", "get", "p", "--min-ttl", "7200"]);
     assert_eq!(out.ok(), "at-user-2\n");
     assert!(!out.stderr.contains("warning"), "{out}");
+    shows_nothing_of_the_flow(&server, &out);
     assert_eq!(cache_file(&env)["refresh_token"], "rt-user-2-xyzzy");
     // The server takes only the newest refresh token: a third call proves it was kept.
     assert_eq!(
@@ -309,7 +306,7 @@ fn a_stray_request_with_another_state_is_answered_400_and_ignored() {
     assert!(page.contains("you can close this tab"), "{page}");
     let out = Out::new(&["login", "p"], child.wait_with_output().expect("wait"));
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
-    out.assert_never_shows(&state);
+    shows_nothing_of_the_flow(&server, &out);
     server.assert_strict();
     assert_eq!(env.run(&["get", "p"]).ok(), "at-user-1\n");
 }
@@ -553,4 +550,181 @@ fn login_is_for_user_grants_only() {
         .fails(2, &["tokfetch logout applies"]);
     env.run(&["login", "nope"]).fails(3, &["nope"]);
     env.unset("X");
+}
+
+#[test]
+fn inspect_profiles_and_doctor_show_the_grant_its_endpoints_and_where_the_refresh_token_is() {
+    let server = LoginServer::start();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port();
+    let env = setup(
+        &server,
+        "authorization_code",
+        &format!("redirect_port = {port}\n"),
+    );
+    let out = env.run(&["inspect", "p"]);
+    let text = out.ok();
+    assert!(text.contains("grant       authorization_code"), "{out}");
+    assert!(
+        text.contains(&format!("redirect    http://127.0.0.1:{port}/callback")),
+        "{out}"
+    );
+    assert!(
+        text.contains("refresh     none") && text.contains("run tokfetch login p"),
+        "{out}"
+    );
+    let out = env.run(&["doctor", "p"]);
+    assert_eq!(out.code, 3, "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "authorization_endpoint {}/authorize (discovered)",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("FAIL  redirect    redirect_port {port} is in use")),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("no refresh token: not logged in"),
+        "{out}"
+    );
+    drop(busy);
+    assert_eq!(env.run(&["login", "p"]).code, 0);
+    let out = env.run(&["inspect", "p"]);
+    assert!(out.ok().contains("refresh     in the cache file"), "{out}");
+    assert!(
+        out.stdout.contains(&format!(
+            "revocation  {}/revoke (discovered)",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    out.assert_never_shows("rt-user-1-xyzzy");
+    out.assert_never_shows("at-user-1");
+    let out = env.run(&["profiles"]);
+    assert!(out.ok().contains("oauth2 (authorization_code)"), "{out}");
+    let out = env.run(&["doctor", "p", "--offline"]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("kept in the cache file"), "{out}");
+}
+
+#[test]
+fn two_parallel_logins_make_one_authorization_request() {
+    let server = LoginServer::start();
+    // The browser takes a moment, as a user would: the second login starts while the first
+    // one holds the profile's lock.
+    let env = setup(&server, "authorization_code", "");
+    let slow = script(
+        &env,
+        "slow-browser",
+        "#!/bin/sh\nsleep 1\nexec curl -s -L -o /dev/null \"$1\"\n",
+    );
+    let mut env = env;
+    env.set("BROWSER", &slow.to_string_lossy());
+    let spawn = || {
+        env.command()
+            .args(["login", "p"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let first = spawn();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = spawn();
+    let outs: Vec<Out> = [first, second]
+        .into_iter()
+        .map(|c| Out::new(&["login", "p"], c.wait_with_output().expect("wait")))
+        .collect();
+    for out in &outs {
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    }
+    assert_eq!(server.with(|s| s.codes.len() + s.issued as usize), 1);
+    assert!(
+        outs[1]
+            .stderr
+            .contains("was logged in by another tokfetch while this one waited"),
+        "{}",
+        outs[1]
+    );
+}
+
+#[test]
+fn no_cache_refreshes_without_losing_a_rotated_refresh_token() {
+    let server = LoginServer::start();
+    let env = setup(&server, "device_code", "");
+    assert_eq!(env.run(&["login", "p"]).code, 0);
+    assert_eq!(env.run(&["get", "p", "--no-cache"]).ok(), "at-user-2\n");
+    // Without a keyring the rotated refresh token went to the file (the access token there is
+    // not one a later call uses).
+    assert_eq!(cache_file(&env)["refresh_token"], "rt-user-2-xyzzy");
+    assert_eq!(env.run(&["get", "p", "--no-cache"]).ok(), "at-user-3\n");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-user-4\n");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-user-4\n");
+    assert_eq!(server.with(|s| s.refreshes), 3);
+    server.assert_strict();
+}
+
+#[test]
+fn browser_lists_placeholders_and_a_scrubbed_environment() {
+    let server = LoginServer::start();
+    let mut env = Env::new();
+    env.write_config(&format!(
+        "{}\n[profiles.q]\nprovider = \"oauth2\"\ntoken_url = \"http://127.0.0.1:9/t\"\nclient_id = \"q\"\nclient_secret_env = \"Q_SECRET\"\n",
+        config("authorization_code", &server.issuer(), "")
+    ));
+    let seen = env.path().join("browser-env");
+    let browser = script(
+        &env,
+        "env-browser",
+        &format!(
+            "#!/bin/sh\nenv > '{}'\nexec curl -s -L -o /dev/null \"$2\"\n",
+            seen.display()
+        ),
+    );
+    // The first entry cannot start; the second gets the URL where `%s` stands.
+    env.set(
+        "BROWSER",
+        &format!("/nonexistent/browser:{} --new-tab %s", browser.display()),
+    )
+    .set("Q_SECRET", support::OTHER_SECRET)
+    .set("TOKFETCH_Q_CLIENT_SECRET", support::CLIENT_SECRET)
+    .set("KEEP_ME", "visible");
+    let out = env.run(&["login", "p"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out}");
+    let vars = std::fs::read_to_string(&seen).expect("the browser ran");
+    assert!(vars.contains("KEEP_ME=visible"), "{vars}");
+    assert!(!vars.contains("Q_SECRET"), "{vars}");
+    assert!(!vars.contains("TOKFETCH_Q_CLIENT_SECRET"), "{vars}");
+    server.assert_strict();
+}
+
+#[test]
+fn a_browser_that_cannot_start_means_the_url_is_printed() {
+    let server = LoginServer::start();
+    let mut env = setup(&server, "authorization_code", "");
+    env.set("BROWSER", "/nonexistent/browser");
+    let out = env.run(&["login", "p", "--timeout", "1"]);
+    fails_after_prompt(&out, 6, &["login timed out after 1 s"]);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines[0], "tokfetch: open this URL to log in as profile `p`:",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{}/authorize?response_type=code&client_id={CLIENT}&",
+            server.issuer()
+        )),
+        "{out}"
+    );
+    assert!(lines[1].contains("&code_challenge_method=S256"), "{out}");
+    assert!(
+        lines[2].starts_with("tokfetch: waiting for the redirect to http://127.0.0.1:"),
+        "{out}"
+    );
 }

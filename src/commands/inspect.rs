@@ -13,8 +13,9 @@ use crate::cache::{Cache, Identity};
 use crate::cli::InspectArgs;
 use crate::config::{Config, Profile};
 use crate::credentials;
+use crate::login::store;
 use crate::output::emit;
-use crate::provider::{Grant, Input};
+use crate::provider::{Grant, Input, UserGrantKind};
 use crate::redact::escape_controls;
 use crate::{jwt, redact, time};
 
@@ -39,8 +40,26 @@ struct View {
     #[serde(skip_serializing_if = "Option::is_none")]
     service_account: Option<String>,
     scope: Option<String>,
+    /// A user's grant (README "User tokens"): its endpoints and where the refresh token is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserView>,
     secrets: Vec<SecretView>,
     cache: CacheView,
+}
+
+#[derive(Serialize)]
+struct UserView {
+    grant: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_authorization_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revocation_endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
+    /// Where the refresh token is (never the token).
+    refresh_token: String,
 }
 
 #[derive(Serialize)]
@@ -123,6 +142,7 @@ fn view(profile: &Profile, now: u64) -> View {
         client_id: s.client_id.clone(),
         service_account: service_account(profile),
         scope: s.scope.clone(),
+        user: user(profile, now),
         secrets: secrets(profile),
         cache: cached(profile, now),
     }
@@ -160,6 +180,85 @@ fn discovered(profile: &Profile, issuer: &str, now: u64) -> Option<Discovered> {
     Some(Discovered {
         other_host: !host.eq_ignore_ascii_case(&issuer_host),
         token_endpoint: url,
+    })
+}
+
+/// A user's grant: the endpoints the profile names, else those of the issuer's cached
+/// discovery document, and where its refresh token is kept.
+fn user(profile: &Profile, now: u64) -> Option<UserView> {
+    let g = profile.provider.user_grant(&profile.settings)?;
+    let meta = match (&g.issuer, profile.cache) {
+        (Some(i), true) => Cache::open()
+            .and_then(|c| c.load_metadata(i, now))
+            .map(|(m, _)| m),
+        _ => None,
+    };
+    let from_doc = |pick: fn(&crate::provider::Metadata) -> Option<String>| {
+        meta.as_ref()
+            .and_then(pick)
+            .map(|u| format!("{u} (discovered)"))
+    };
+    let code = g.kind == UserGrantKind::Code;
+    let device = g.kind == UserGrantKind::Device;
+    let cache = if profile.cache { Cache::open() } else { None };
+    let identity = Identity::of(profile);
+    let refresh_token = match crate::keystore::get_named(&profile.name, store::REFRESH_TOKEN) {
+        Ok(Some(_)) => format!(
+            "in the OS keyring ({} {}/{})",
+            crate::keystore::SERVICE,
+            profile.name,
+            store::REFRESH_TOKEN
+        ),
+        other => {
+            let in_file = cache
+                .as_ref()
+                .and_then(|c| c.load(&profile.name, &identity))
+                .is_some_and(|e| e.refresh_token.is_some());
+            match (in_file, other) {
+                (true, _) => format!(
+                    "in the cache file {} (no keyring answered)",
+                    cache
+                        .as_ref()
+                        .map(|c| c
+                            .dir()
+                            .join(format!("{}.token.json", profile.name))
+                            .display()
+                            .to_string())
+                        .unwrap_or_default()
+                ),
+                (false, Err(e)) => format!(
+                    "none found (the keyring cannot be asked: {e}); run tokfetch login {}",
+                    profile.name
+                ),
+                (false, _) => format!("none; run tokfetch login {}", profile.name),
+            }
+        }
+    };
+    Some(UserView {
+        grant: g.kind.name(),
+        authorization_endpoint: if code {
+            g.authorization_url
+                .clone()
+                .or_else(|| from_doc(|m| m.authorization_endpoint.clone()))
+        } else {
+            None
+        },
+        device_authorization_endpoint: if device {
+            g.device_authorization_url
+                .clone()
+                .or_else(|| from_doc(|m| m.device_authorization_endpoint.clone()))
+        } else {
+            None
+        },
+        revocation_endpoint: g
+            .revocation_url
+            .clone()
+            .or_else(|| from_doc(|m| m.revocation_endpoint.clone())),
+        redirect_uri: code.then(|| match g.redirect_port {
+            Some(p) => format!("http://127.0.0.1:{p}/callback"),
+            None => "http://127.0.0.1:<any free port>/callback".to_string(),
+        }),
+        refresh_token,
     })
 }
 
@@ -266,6 +365,20 @@ fn text(v: &View) -> String {
         rows.push(("client_id", v.client_id.clone()));
     }
     rows.push(("scope", v.scope.clone().unwrap_or_else(|| "(none)".into())));
+    if let Some(u) = &v.user {
+        rows.push(("grant", u.grant.to_string()));
+        for (k, val) in [
+            ("authorize", &u.authorization_endpoint),
+            ("device auth", &u.device_authorization_endpoint),
+            ("revocation", &u.revocation_endpoint),
+            ("redirect", &u.redirect_uri),
+        ] {
+            if let Some(val) = val {
+                rows.push((k, val.clone()));
+            }
+        }
+        rows.push(("refresh", u.refresh_token.clone()));
+    }
     for s in &v.secrets {
         let state = if s.present { "present, from " } else { "" };
         rows.push(("secret", format!("{}: {state}{}", s.field, s.source)));

@@ -23,6 +23,10 @@ struct Row {
     cached_expires_in: Option<u64>,
     cached_expires_at: Option<String>,
     cache: bool,
+    /// A user's grant (`device_code`, `authorization_code`): the token is a user's, from
+    /// `tokfetch login` (README "User tokens").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_grant: Option<&'static str>,
     /// Why the profile cannot be used, for a broken one (README "Configuration reference").
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -77,6 +81,7 @@ fn broken(name: &str, f: &crate::error::Failure) -> Row {
         cached_expires_in: None,
         cached_expires_at: None,
         cache: false,
+        user_grant: None,
         error: Some(escape_controls(&f.message)),
     }
 }
@@ -129,6 +134,7 @@ fn row(
         cached_expires_in: entry.as_ref().map(|e| e.remaining(now)),
         cached_expires_at: entry.as_ref().map(|e| time::rfc3339(e.expires_at)),
         cache: p.cache,
+        user_grant: p.provider.user_grant(&p.settings).map(|g| g.kind.name()),
         error: None,
     }
 }
@@ -153,6 +159,7 @@ fn table(rows: &[Row], keyring_error: Option<&str>) -> String {
                 _ if r.error.is_some() => "BROKEN (see below)".to_string(),
                 (false, _) => "not cached".to_string(),
                 (true, Some(s)) => human(s),
+                (true, None) if r.user_grant.is_some() => "- (user: tokfetch login)".to_string(),
                 (true, None) => "-".to_string(),
             };
             let name = if r.default {
@@ -162,7 +169,10 @@ fn table(rows: &[Row], keyring_error: Option<&str>) -> String {
             };
             [
                 name,
-                r.provider.to_string(),
+                match r.user_grant {
+                    Some(g) => format!("{} ({g})", r.provider),
+                    None => r.provider.to_string(),
+                },
                 r.endpoint.clone(),
                 secrets.join(" "),
                 token,

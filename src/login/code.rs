@@ -20,7 +20,7 @@ use crate::oauth::{self, TokenResponse};
 use crate::provider::Grant;
 use crate::{jws, redact};
 
-const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>tokfetch</title><p>Logged in: you can close this tab and return to the terminal.</p>";
+const DONE_PAGE: &str = "<!doctype html><meta charset=utf-8><title>tokfetch</title><p>logged in, you can close this tab</p>";
 const REFUSED_PAGE: &str = "<!doctype html><meta charset=utf-8><title>tokfetch</title><p>The login was refused; see the terminal.</p>";
 const STRAY_PAGE: &str = "<!doctype html><meta charset=utf-8><title>tokfetch</title><p>This is not the answer tokfetch is waiting for.</p>";
 const WRONG_ISSUER_PAGE: &str = "<!doctype html><meta charset=utf-8><title>tokfetch</title><p>This answer does not come from the expected server; see the terminal.</p>";

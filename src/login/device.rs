@@ -108,7 +108,7 @@ pub fn run(session: &mut Session) -> Result<TokenResponse> {
         Grant::DeviceAuthorization,
     )?;
     if reply.status != 200 {
-        return Err(session.refused(&reply, "device authorization request"));
+        return Err(session.refused(&reply, "device authorization request", &endpoint));
     }
     let auth = parse(&reply.body).map_err(|why| {
         Failure::unusable(format!(
@@ -167,7 +167,8 @@ pub fn run(session: &mut Session) -> Result<TokenResponse> {
                         .hint(format!("run tokfetch login {name} again")),
                 );
             }
-            Poll::Failed => return Err(session.refused(&reply, "token request")),
+            // The token endpoint's own error, worded as for any token request.
+            Poll::Failed => return session.token(&reply, &req),
         }
     }
 }

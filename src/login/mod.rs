@@ -150,18 +150,18 @@ impl<'a, 'c> Session<'a, 'c> {
         response::interpret(&self.target, reply, req, time::now_unix())
     }
 
-    /// The failure a non-200 reply to a request of this session means (exit 5 for a 4xx).
-    pub fn refused(&self, reply: &Reply, what: &str) -> Failure {
+    /// The failure a non-200 reply to a request to `at` means (exit 5 for a 4xx).
+    pub fn refused(&self, reply: &Reply, what: &str, at: &Endpoint) -> Failure {
         if (400..500).contains(&reply.status) {
             return Failure::rejected(format!(
                 "{what} refused by {}: {}",
-                self.target.endpoint().host,
+                at.host,
                 response::describe(reply)
             ));
         }
         Failure::unusable(format!(
             "unexpected answer to the {what} from {}: {}",
-            self.target.endpoint().host,
+            at.host,
             response::describe(reply)
         ))
     }
@@ -314,9 +314,17 @@ pub fn revoke(session: &mut Session, token: &str, hint: &'static str) -> Result<
         Purpose::Revocation,
         Grant::Revocation { token, hint },
     )?;
+    let unsupported = reply.status == 400
+        && oauth::parse_error(&reply.body).is_some_and(|e| e.error == "unsupported_token_type");
     match reply.status {
         // RFC 7009 §2.2: 200 whether or not the token was valid.
         200 => Ok(true),
-        _ => Err(session.refused(&reply, "revocation request")),
+        // §2.2.1: a server that does not revoke this kind of token (access tokens, often)
+        // says so; nothing is wrong.
+        400 if unsupported => {
+            vlog!("logout: the server does not revoke {hint}s (unsupported_token_type)");
+            Ok(true)
+        }
+        _ => Err(session.refused(&reply, "revocation request", &endpoint)),
     }
 }

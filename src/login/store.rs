@@ -43,7 +43,9 @@ pub fn load(
 /// Keep a new token: the access token in the cache (when its lifetime is known), the refresh
 /// token (when the reply has one) in the keyring, else in the cache file. `previous` is the
 /// refresh token the reply replaces, and where it was: a rotation that cannot be stored keeps
-/// nothing stale behind.
+/// nothing stale behind. Without `cache_access` (`--no-cache`) the access token is not kept for
+/// later calls: only a refresh token that must go to the file is written, with the access
+/// token already stale.
 pub fn keep(
     profile: &Profile,
     cache: Option<&Cache>,
@@ -51,6 +53,7 @@ pub fn keep(
     fresh: &TokenResponse,
     at: u64,
     previous: Option<Place>,
+    cache_access: bool,
 ) {
     let mut in_file = None;
     if let Some(rt) = &fresh.refresh_token {
@@ -93,7 +96,10 @@ pub fn keep(
             .load(&profile.name, identity)
             .and_then(|e| e.refresh_token);
     }
-    let lifetime = fresh.expires_in;
+    let lifetime = fresh.expires_in.filter(|_| cache_access);
+    if !cache_access && in_file.is_none() {
+        return;
+    }
     if lifetime.is_none() && in_file.is_none() {
         vlog!("cache: the server gave no expires_in; token not cached");
         let _ = cache.remove(&profile.name);

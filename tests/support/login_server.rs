@@ -59,6 +59,9 @@ pub struct State {
     pub revoked: Vec<(String, String)>,
     /// Wire-format violations the server answered 400 for.
     pub violations: Vec<String>,
+    /// Every secret of a flow the server saw or issued (codes, verifiers, states, refresh
+    /// and ID tokens): no output may show one.
+    pub secrets: Vec<String>,
 }
 
 pub struct LoginServer {
@@ -83,6 +86,7 @@ fn fresh_state() -> State {
         polls_seen: Vec::new(),
         revoked: Vec::new(),
         violations: Vec::new(),
+        secrets: vec![DEVICE_CODE.to_string()],
     }
 }
 
@@ -171,15 +175,18 @@ fn check_client(st: &mut State, req: &Request) -> Option<Action> {
 fn tokens(st: &mut State, refresh: bool) -> Action {
     st.issued += 1;
     let access = format!("at-user-{}", st.issued);
+    let id_token = format!("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyIn0.idsig{}", st.issued);
+    st.secrets.push(id_token.clone());
     let mut body = serde_json::json!({
         "access_token": access,
         "token_type": "Bearer",
         "expires_in": st.lifetime,
         "scope": "openid offline_access",
-        "id_token": format!("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyIn0.idsig{}", st.issued),
+        "id_token": id_token,
     });
     if refresh {
         let rt = format!("rt-user-{}-xyzzy", st.issued);
+        st.secrets.push(rt.clone());
         st.refresh_token = Some(rt.clone());
         body["refresh_token"] = rt.into();
     }
@@ -204,6 +211,9 @@ fn handle(st: &mut State, issuer: &str, req: &Request) -> Action {
         "/device" => {
             if let Some(a) = check_client(st, req) {
                 return a;
+            }
+            if req.form_value("scope").as_deref() != Some("openid offline_access") {
+                return violation(st, "device authorization request without the scope".into());
             }
             st.device_requests += 1;
             json(
@@ -266,7 +276,9 @@ fn authorize(st: &mut State, issuer: &str, req: &Request) -> Action {
     {
         return violation(st, format!("bad authorization request: {query}"));
     }
-    let code = format!("code-{}-plugh", st.codes.len() + 1);
+    let code = format!("code-{}-plugh", st.secrets.len());
+    st.secrets.push(code.clone());
+    st.secrets.push(state.clone());
     st.codes.push((code.clone(), challenge, redirect.clone()));
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let location = match &st.authorize {
@@ -334,6 +346,7 @@ fn token(st: &mut State, req: &Request) -> Action {
                 return oauth_error("invalid_grant");
             };
             let (_, want, redirect_was) = st.codes.remove(pos);
+            st.secrets.push(verifier.clone());
             if verifier.len() != 43 || challenge(&verifier) != want {
                 return violation(st, "code_verifier does not match the challenge".into());
             }

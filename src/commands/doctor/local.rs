@@ -260,3 +260,95 @@ pub fn proxy(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
     report.add(check)?;
     Ok(())
 }
+
+/// A user's grant (README "User tokens"): its endpoints known (the profile's keys, else the
+/// issuer's discovery document as cached, which the network checks fetch), the redirect
+/// port free, and whether a refresh token is kept.
+pub fn user_grant(report: &mut Report, profile: &Profile) -> anyhow::Result<()> {
+    use crate::provider::UserGrantKind;
+    let Some(g) = profile.provider.user_grant(&profile.settings) else {
+        return Ok(());
+    };
+    let meta = match (&g.issuer, profile.cache) {
+        (Some(i), true) => Cache::open()
+            .and_then(|c| c.load_metadata(i, crate::time::now_unix()))
+            .map(|(m, _)| m),
+        _ => None,
+    };
+    let (key, field, own, found) = match g.kind {
+        UserGrantKind::Code => (
+            "authorization_url",
+            "authorization_endpoint",
+            g.authorization_url.clone(),
+            meta.as_ref().and_then(|m| m.authorization_endpoint.clone()),
+        ),
+        UserGrantKind::Device => (
+            "device_authorization_url",
+            "device_authorization_endpoint",
+            g.device_authorization_url.clone(),
+            meta.as_ref()
+                .and_then(|m| m.device_authorization_endpoint.clone()),
+        ),
+    };
+    let check = match (own, found, &g.issuer) {
+        (Some(url), _, _) => {
+            Check::ok("endpoints", format!("{} grant, {key} {url}", g.kind.name()))
+        }
+        (None, Some(url), _) => Check::ok(
+            "endpoints",
+            format!("{} grant, {field} {url} (discovered)", g.kind.name()),
+        ),
+        (None, None, Some(issuer)) if meta.is_some() => Check::fail(
+            "endpoints",
+            Failure::config(format!(
+                "the discovery document of {issuer} names no {field}"
+            ))
+            .hint(format!("set {key} in profile `{}`", profile.name)),
+        ),
+        (None, None, _) => Check::skip(
+            "endpoints",
+            "the issuer's discovery document is not cached (run doctor without --offline)",
+        ),
+    };
+    report.add(check)?;
+    if g.kind == UserGrantKind::Code {
+        let check = match (g.redirect_port, http::loopback::bind(g.redirect_port)) {
+            (None, Ok(_)) => Check::ok("redirect", "http://127.0.0.1:<any free port>/callback"),
+            (Some(p), Ok(_)) => Check::ok("redirect", format!("http://127.0.0.1:{p}/callback: port free")),
+            (Some(p), Err(http::loopback::BindError::InUse)) => Check::fail(
+                "redirect",
+                Failure::config(format!(
+                    "redirect_port {p} is in use by another program: a login could not receive its redirect"
+                ))
+                .hint("stop that program, or set another redirect_port (registered with the server)"),
+            ),
+            (_, Err(e)) => Check::fail(
+                "redirect",
+                Failure::internal(format!("cannot listen on 127.0.0.1: {e:?}")),
+            ),
+        };
+        report.add(check)?;
+    }
+    let in_keyring = keystore::get_named(&profile.name, crate::login::store::REFRESH_TOKEN);
+    let in_file = || {
+        Cache::open()
+            .filter(|_| profile.cache)
+            .and_then(|c| c.load(&profile.name, &crate::cache::Identity::of(profile)))
+            .is_some_and(|e| e.refresh_token.is_some())
+    };
+    let check = match in_keyring {
+        Ok(Some(_)) => Check::ok("login", "a refresh token is kept in the OS keyring"),
+        _ if in_file() => Check::warn(
+            "login",
+            "a refresh token is kept in the cache file (no keyring answered)",
+            "start a Secret Service or another keyring, then tokfetch login again to move it there",
+        ),
+        _ => Check::warn(
+            "login",
+            "no refresh token: not logged in",
+            format!("tokfetch login {}", profile.name),
+        ),
+    };
+    report.add(check)?;
+    Ok(())
+}

@@ -167,6 +167,7 @@ pub fn run(config_flag: Option<&std::path::Path>, args: DoctorArgs) -> anyhow::R
     if !args.offline {
         network::run(&mut report, profile)?;
     }
+    local::user_grant(&mut report, profile)?;
     if args.fetch {
         network::fetch(&mut report, profile)?;
     }

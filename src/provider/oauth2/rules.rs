@@ -60,7 +60,7 @@ pub(super) fn settle(s: &Settings, v: &Values) -> Result<OAuth2Settings, Problem
     if auth == AuthMethod::None && !exchange && !bearer && !grant.interactive() {
         return Err(problem(
             "auth_method",
-            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange, a JWT bearer grant or a user's grant (device_code, authorization_code) can do without: set grant, or pick another auth_method",
+            "auth_method = \"none\" in profile `{profile}` sends no client credentials, which only a token exchange, a JWT bearer grant or a user's grant (device_code, authorization_code) can do without: set grant = \"token_exchange\", \"jwt_bearer\", \"device_code\" or \"authorization_code\", or pick another auth_method",
         ));
     }
     let user = user_endpoints(v, grant, &endpoint)?;
@@ -329,6 +329,9 @@ mod tests {
             "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nauth_method = \"none\"\nprivate_key_file = \"/k.pem\"\nkey_id = \"k1\"\nassertion_issuer = \"i\"\nassertion_subject = \"u@x\"\nassertion_audience = \"https://login.example\"\nsigning_alg = \"PS256\"\n",
             "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nprivate_key_env = \"K\"\n",
             "token_url = \"https://i/t\"\ngrant = \"jwt_bearer\"\nauth_method = \"none\"\nassertion_source = \"env:A\"\n",
+            "token_url = \"https://i/t\"\ngrant = \"device_code\"\nauth_method = \"none\"\ndevice_authorization_url = \"https://i/d\"\nrevocation_url = \"https://i/r\"\n",
+            "issuer = \"https://i\"\ngrant = \"authorization_code\"\nauth_method = \"none\"\nredirect_port = 8765\n",
+            "token_url = \"https://i/t\"\ngrant = \"authorization_code\"\nauthorization_url = \"https://i/a?x=1\"\n",
         ] {
             assert_eq!(refused(ok), None, "{ok}");
         }
@@ -419,6 +422,41 @@ mod tests {
                 "applies with dpop = true",
             ),
             ("token_url = \"https://i/t\"\ndpop = \"yes\"\n", 5, "dpop"),
+            (
+                "token_url = \"https://i/t\"\ngrant = \"device_code\"\n",
+                5,
+                "needs device_authorization_url",
+            ),
+            (
+                "token_url = \"https://i/t\"\ngrant = \"authorization_code\"\n",
+                5,
+                "needs authorization_url",
+            ),
+            (
+                "token_url = \"https://i/t\"\nauthorization_url = \"https://i/a\"\n",
+                5,
+                "has no effect here",
+            ),
+            (
+                "issuer = \"https://i\"\ngrant = \"device_code\"\nredirect_port = 1\n",
+                6,
+                "has no effect here",
+            ),
+            (
+                "issuer = \"https://i\"\ngrant = \"authorization_code\"\nredirect_port = 0\n",
+                6,
+                "from 1 to 65535",
+            ),
+            (
+                "issuer = \"https://i\"\ngrant = \"authorization_code\"\nauthorization_url = \"ftp://x\"\n",
+                6,
+                "only https",
+            ),
+            (
+                "issuer = \"https://i\"\ngrant = \"device_code\"\ndpop = true\n",
+                6,
+                "not supported with a user's grant",
+            ),
             (
                 "token_url = \"https://i/t\"\nauth_method = \"federated\"\nassertion_source = \"gitlab\"\n",
                 6,

@@ -582,3 +582,93 @@ fn identity_is_what_0_2_0_stored() {
         ])
     );
 }
+
+const USER: &str = "[profiles.o]\nprovider = \"oauth2\"\ntoken_url = \"https://idp.example/token\"\nclient_id = \"my id\"\ngrant = \"device_code\"\ndevice_authorization_url = \"https://idp.example/device\"\nscope = \"openid offline_access\"\naudience = \"https://api\"\n";
+
+/// The body of `grant` for a user-grant profile, as a sorted list of pairs.
+fn user_body(toml: &str, grant: Grant, secret: &str) -> (BTreeMap<String, String>, TokenRequest) {
+    let r = build(&profile(toml), grant, &[(Field::ClientSecret, secret)]).expect("request");
+    (form(&r), r)
+}
+
+#[test]
+fn the_requests_of_a_users_grant_carry_their_fields_and_the_client_authentication() {
+    let public = format!("{USER}auth_method = \"none\"\n");
+    let pairs = |v: &[(&str, &str)]| -> BTreeMap<String, String> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (f, r) = user_body(&public, Grant::DeviceAuthorization, "");
+    assert_eq!(
+        f,
+        pairs(&[
+            ("client_id", "my id"),
+            ("scope", "openid offline_access"),
+            ("audience", "https://api")
+        ])
+    );
+    assert!(r.header("Authorization").is_none());
+    let (f, _) = user_body(&public, Grant::DeviceCode("dc"), "");
+    assert_eq!(
+        f,
+        pairs(&[
+            ("client_id", "my id"),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", "dc")
+        ])
+    );
+    let (f, _) = user_body(&public, Grant::Refresh("rt"), "");
+    assert_eq!(
+        f,
+        pairs(&[
+            ("client_id", "my id"),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "rt")
+        ])
+    );
+    let (f, _) = user_body(
+        &public,
+        Grant::AuthorizationCode {
+            code: "c",
+            verifier: "v",
+            redirect_uri: "http://127.0.0.1:1/callback",
+        },
+        "",
+    );
+    assert_eq!(
+        f,
+        pairs(&[
+            ("client_id", "my id"),
+            ("grant_type", "authorization_code"),
+            ("code", "c"),
+            ("code_verifier", "v"),
+            ("redirect_uri", "http://127.0.0.1:1/callback")
+        ])
+    );
+    let (f, _) = user_body(
+        &public,
+        Grant::Revocation {
+            token: "rt",
+            hint: "refresh_token",
+        },
+        "",
+    );
+    assert_eq!(
+        f,
+        pairs(&[
+            ("client_id", "my id"),
+            ("token", "rt"),
+            ("token_type_hint", "refresh_token")
+        ])
+    );
+    // A confidential client authenticates every one of them as configured.
+    let (f, r) = user_body(USER, Grant::Refresh("rt"), "s3");
+    assert!(!f.contains_key("client_id"));
+    assert_eq!(
+        r.header("Authorization"),
+        Some(format!("Basic {}", STANDARD.encode("my+id:s3")).as_str())
+    );
+    // The user's grant itself has no request without the user.
+    assert!(build(&profile(&public), Grant::Primary, &[]).is_err());
+}
