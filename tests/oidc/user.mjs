@@ -80,7 +80,12 @@ const fail = (why) => {
 /** Cookies by name and path, as a browser keeps them for one host. */
 const jar = new Map();
 const remember = (response) => {
-  for (const header of response.headers.getSetCookie()) {
+  // Headers.getSetCookie is Node 19.7+; before, the joined header is split where a new
+  // `name=` starts (an Expires date's comma is followed by a day number, not a name).
+  const headers = typeof response.headers.getSetCookie === 'function'
+    ? response.headers.getSetCookie()
+    : (response.headers.get('set-cookie') ?? '').split(/,(?=\s*[^;,=\s]+=)/).filter(Boolean);
+  for (const header of headers) {
     const [pair, ...attrs] = header.split(';').map((s) => s.trim());
     const eq = pair.indexOf('=');
     const name = pair.slice(0, eq);
