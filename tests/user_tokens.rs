@@ -1412,3 +1412,47 @@ fn a_get_during_a_login_waits_for_it_and_prints_its_token() {
         assert_no_flow_secret_leaked(&env, &server, &[login, get], Some(&rt));
     });
 }
+
+/// `get --no-cache` for a user profile (README "User tokens"): no cached access token, so each
+/// run refreshes, and each rotated refresh token is kept (where there is no keyring, in the
+/// cache file all the same), never lost.
+#[test]
+#[ignore = "needs node and `npm ci --prefix tests/oidc` (tests/run.sh)"]
+fn get_no_cache_refreshes_every_time_and_keeps_each_rotated_refresh_token() {
+    let server = UserServer::start(600);
+    let profile = "fresh";
+    let mut env = user_env(&server, profile, "authorization_code", "");
+    set_browser(&mut env, &[]);
+    let mut outs = vec![browser_login(&env, profile, &[])];
+    let mut seen = vec![server.latest_refresh_token()];
+    let mut tokens = Vec::new();
+    for round in 1..=2u64 {
+        let out = env.run(&["get", profile, "--no-cache"]);
+        let token = token_of(&out);
+        assert_eq!(server.token_requests("refresh_token"), (round, 0));
+        assert_eq!(
+            server.tokens().last().map(|t| t.1.clone()),
+            Some(token.clone())
+        );
+        assert_accepted(&server, &token, NATIVE);
+        let rotated = server.latest_refresh_token();
+        assert!(!seen.contains(&rotated), "rotated");
+        for old in &seen {
+            assert!(!server.is_active(old));
+            assert!(
+                home_files_holding(&env, old).is_empty(),
+                "the spent one is gone"
+            );
+        }
+        assert!(
+            !home_files_holding(&env, &rotated).is_empty(),
+            "the rotated refresh token is kept"
+        );
+        seen.push(rotated);
+        tokens.push(token);
+        outs.push(out);
+    }
+    assert_ne!(tokens[0], tokens[1]);
+    let last = seen.last().cloned().expect("a refresh token");
+    assert_no_flow_secret_leaked(&env, &server, &outs, Some(&last));
+}
