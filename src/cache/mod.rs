@@ -48,6 +48,18 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// SHA-256 (hex) of the identity as the cache file stores it: what a secret kept outside
+    /// the cache file (a user's refresh token in the keyring) is bound to, so that it is
+    /// never sent once the profile's issuer, token URL, client, scope or params change.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        ring::digest::digest(&ring::digest::SHA256, &json)
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The profile's identity. What the provider adds ([`Provider::identity`]) is stored the way
     /// the first cache files did, so they stay valid: a `tenant` in its own field, anything
     /// else (the oauth2 `audience`) ahead of the params.

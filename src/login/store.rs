@@ -16,6 +16,11 @@ use crate::secret::Secret;
 /// The keyring entry's name after `<profile>/`.
 pub const REFRESH_TOKEN: &str = "refresh_token";
 
+/// The keyring entry beside it that binds it to the profile's identity ([`Identity::digest`]):
+/// a refresh token obtained for one issuer, client or scope is never sent to another after
+/// the profile is edited (README "User tokens"). Not a secret.
+pub const REFRESH_IDENTITY: &str = "refresh_token_identity";
+
 /// Where the refresh token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -31,7 +36,24 @@ pub fn load(
 ) -> Option<(Zeroizing<String>, Place)> {
     match keystore::get_named(&profile.name, REFRESH_TOKEN) {
         Ok(Some(secret)) => {
-            return Some((Zeroizing::new(secret.expose().to_string()), Place::Keyring));
+            let bound = keystore::get_named(&profile.name, REFRESH_IDENTITY)
+                .ok()
+                .flatten()
+                .is_some_and(|d| d.expose() == identity.digest());
+            if bound {
+                return Some((Zeroizing::new(secret.expose().to_string()), Place::Keyring));
+            }
+            crate::log::warn(
+                &format!(
+                    "the refresh token stored for profile `{}` was obtained for another issuer, client or scope; it is not sent",
+                    profile.name
+                ),
+                &[&format!(
+                    "log in again (the old token is then replaced): tokfetch login {}",
+                    profile.name
+                )],
+            );
+            return None;
         }
         Ok(None) => {}
         Err(e) => vlog!("refresh token: the keyring cannot be read ({e}); looking in the cache"),
@@ -57,7 +79,16 @@ pub fn keep(
 ) {
     let mut in_file = None;
     if let Some(rt) = &fresh.refresh_token {
-        match keystore::set_named(&profile.name, REFRESH_TOKEN, &Secret::new(rt.to_string())) {
+        // The binding first: a token is never left in the keyring without its identity.
+        let stored = keystore::set_named(
+            &profile.name,
+            REFRESH_IDENTITY,
+            &Secret::new(identity.digest()),
+        )
+        .and_then(|()| {
+            keystore::set_named(&profile.name, REFRESH_TOKEN, &Secret::new(rt.to_string()))
+        });
+        match stored {
             Ok(()) => vlog!("refresh token: stored in the OS keyring"),
             Err(e) => {
                 vlog!("refresh token: the keyring cannot store it ({e})");
@@ -131,7 +162,10 @@ pub fn keep(
 /// Returns whether the keyring could be asked.
 pub fn forget(profile: &Profile, cache: Option<&Cache>) -> bool {
     let asked = match keystore::delete_named(&profile.name, REFRESH_TOKEN) {
-        Ok(_) => true,
+        Ok(_) => {
+            let _ = keystore::delete_named(&profile.name, REFRESH_IDENTITY);
+            true
+        }
         Err(e) => {
             vlog!("refresh token: the keyring cannot be asked ({e})");
             false
@@ -153,6 +187,7 @@ pub fn drop_refresh_token(profile: &Profile, cache: Option<&Cache>, place: Place
             if let Err(e) = keystore::delete_named(&profile.name, REFRESH_TOKEN) {
                 vlog!("refresh token: cannot delete it from the keyring ({e})");
             }
+            let _ = keystore::delete_named(&profile.name, REFRESH_IDENTITY);
         }
         Place::CacheFile => {}
     }
