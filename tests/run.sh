@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as README.md documents it: unit and integration tests, the real
 # Secret Service tests (inside a private D-Bus session with an unlocked gnome-keyring), and the
-# oidc-provider conformance test (node + npm). Prerequisites are installed by .ci/run on CI;
+# oidc-provider tests (node + npm): conformance (tests/oidc.rs) and user logins
+# (tests/user_tokens.rs: the simulated user and the reference client are plain node scripts in
+# tests/oidc, no packages beyond oidc-provider; a terminal for `get` comes from script(1)). Prerequisites are installed by .ci/run on CI;
 # on a workstation, this script says what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

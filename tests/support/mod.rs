@@ -8,6 +8,7 @@ pub mod federation;
 pub mod google;
 pub mod jwt;
 pub mod login_server;
+pub mod oidc_user;
 pub mod providers;
 pub mod proxy;
 pub mod server;
