@@ -458,7 +458,9 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
         return Ok(t);
     }
     let mut refused = false;
-    if let Some((rt, place)) = store::load(profile, home.as_ref(), &identity) {
+    let stored = store::load(profile, home.as_ref(), &identity);
+    let unbound = stored.is_err();
+    if let Ok(Some((rt, place))) = stored {
         let started = time::now_unix();
         let mut session = Session::open(profile, credentials, deadline, opts.timeout.as_secs())?;
         match login::refresh(&mut session, &rt)? {
@@ -483,7 +485,11 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         let name = &profile.name;
-        let message = if refused {
+        let message = if unbound {
+            format!(
+                "the refresh token stored for profile `{name}` was obtained for another issuer, client or scope, so it is not sent, and there is no terminal to log in on"
+            )
+        } else if refused {
             format!(
                 "the server refused the stored refresh token of profile `{name}` (invalid_grant), and there is no terminal to log in on"
             )
@@ -588,7 +594,11 @@ pub fn logout_command(
         Some(c) => c.lock(&profile.name, deadline)?,
         None => None,
     };
-    let refresh = store::load(profile, cache.as_ref(), &identity).map(|(rt, _)| rt);
+    // One bound to another identity is forgotten below, never sent to this profile's server.
+    let refresh = store::load(profile, cache.as_ref(), &identity)
+        .ok()
+        .flatten()
+        .map(|(rt, _)| rt);
     let access = cache
         .as_ref()
         .and_then(|c| c.load(&profile.name, &identity))

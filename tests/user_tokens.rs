@@ -1456,3 +1456,56 @@ fn get_no_cache_refreshes_every_time_and_keeps_each_rotated_refresh_token() {
     let last = seen.last().cloned().expect("a refresh token");
     assert_no_flow_secret_leaked(&env, &server, &outs, Some(&last));
 }
+
+#[test]
+#[ignore = "needs node, npm ci and the Secret Service session of tests/run.sh"]
+fn a_keyring_refresh_token_is_never_sent_once_the_profile_changes_identity() {
+    let server = UserServer::start(600);
+    let profile = unique("ut-kr-id");
+    let mut env = user_env(&server, &profile, "authorization_code", "");
+    env.with_secret_service();
+    let login = browser_login(&env_with_browser(&mut env), &profile, &[]);
+    let first = server.latest_refresh_token();
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
+        Some(first.as_str())
+    );
+    // The same profile name, another scope: the stored refresh token was not obtained for it.
+    env.write_config(&format!(
+        "[profiles.{profile}]\nprovider = \"oauth2\"\ngrant = \"authorization_code\"\nissuer = \"{}\"\nclient_id = \"{NATIVE}\"\nauth_method = \"none\"\nscope = \"openid offline_access profile\"\n",
+        server.issuer()
+    ));
+    let get = env.run(&["get", &profile]);
+    get.fails(
+        4,
+        &[
+            &format!("the refresh token stored for profile `{profile}` was obtained for another issuer, client or scope, so it is not sent, and there is no terminal to log in on"),
+            &format!("hint: run tokfetch login {profile}"),
+        ],
+    );
+    assert_eq!(
+        server.token_requests("refresh_token"),
+        (0, 0),
+        "the refresh token went nowhere"
+    );
+    // A new login replaces it, bound to the new identity.
+    let relogin = browser_login(&env, &profile, &[]);
+    let second = server.latest_refresh_token();
+    assert_ne!(first, second);
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
+        Some(second.as_str())
+    );
+    server.set_access_ttl(3600);
+    let after = env.run(&["get", "--refresh", &profile]);
+    assert_accepted(&server, &token_of(&after), NATIVE);
+    assert_eq!(server.token_requests("refresh_token"), (1, 0));
+    env.run(&["logout", &profile]).ok();
+    assert_no_flow_secret_leaked(&env, &server, &[login, get, relogin, after], None);
+}
+
+/// `env` with `$BROWSER` set to the simulated user.
+fn env_with_browser(env: &mut Env) -> &Env {
+    set_browser(env, &[]);
+    env
+}

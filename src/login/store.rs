@@ -33,7 +33,7 @@ pub fn load(
     profile: &Profile,
     cache: Option<&Cache>,
     identity: &Identity,
-) -> Option<(Zeroizing<String>, Place)> {
+) -> Result<Option<(Zeroizing<String>, Place)>, Unbound> {
     match keystore::get_named(&profile.name, REFRESH_TOKEN) {
         Ok(Some(secret)) => {
             let bound = keystore::get_named(&profile.name, REFRESH_IDENTITY)
@@ -41,26 +41,27 @@ pub fn load(
                 .flatten()
                 .is_some_and(|d| d.expose() == identity.digest());
             if bound {
-                return Some((Zeroizing::new(secret.expose().to_string()), Place::Keyring));
+                return Ok(Some((
+                    Zeroizing::new(secret.expose().to_string()),
+                    Place::Keyring,
+                )));
             }
-            crate::log::warn(
-                &format!(
-                    "the refresh token stored for profile `{}` was obtained for another issuer, client or scope; it is not sent",
-                    profile.name
-                ),
-                &[&format!(
-                    "log in again (the old token is then replaced): tokfetch login {}",
-                    profile.name
-                )],
-            );
-            return None;
+            vlog!("refresh token: the one in the keyring is bound to another identity; not sent");
+            return Err(Unbound);
         }
         Ok(None) => {}
         Err(e) => vlog!("refresh token: the keyring cannot be read ({e}); looking in the cache"),
     }
-    let entry = cache?.load(&profile.name, identity)?;
-    entry.refresh_token.map(|rt| (rt, Place::CacheFile))
+    Ok(cache
+        .and_then(|c| c.load(&profile.name, identity))
+        .and_then(|e| e.refresh_token)
+        .map(|rt| (rt, Place::CacheFile)))
 }
+
+/// The keyring holds a refresh token for the profile's name that was obtained for another
+/// identity (issuer, token URL, client, scope or params changed since): it is never sent.
+#[derive(Debug)]
+pub struct Unbound;
 
 /// Keep a new token: the access token in the cache (when its lifetime is known), the refresh
 /// token (when the reply has one) in the keyring, else in the cache file. `previous` is the
