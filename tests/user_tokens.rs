@@ -1464,7 +1464,8 @@ fn a_keyring_refresh_token_is_never_sent_once_the_profile_changes_identity() {
     let profile = unique("ut-kr-id");
     let mut env = user_env(&server, &profile, "authorization_code", "");
     env.with_secret_service();
-    let login = browser_login(&env_with_browser(&mut env), &profile, &[]);
+    set_browser(&mut env, &[]);
+    let login = browser_login(&env, &profile, &[]);
     let first = server.latest_refresh_token();
     assert_eq!(
         secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
@@ -1502,10 +1503,4 @@ fn a_keyring_refresh_token_is_never_sent_once_the_profile_changes_identity() {
     assert_eq!(server.token_requests("refresh_token"), (1, 0));
     env.run(&["logout", &profile]).ok();
     assert_no_flow_secret_leaked(&env, &server, &[login, get, relogin, after], None);
-}
-
-/// `env` with `$BROWSER` set to the simulated user.
-fn env_with_browser(env: &mut Env) -> &Env {
-    set_browser(env, &[]);
-    env
 }
