@@ -448,10 +448,7 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     {
         return Ok(t);
     }
-    let _lock = match &home {
-        Some(c) => c.lock(&profile.name, deadline)?,
-        None => None,
-    };
+    let _lock = user_lock(profile, home.as_ref(), deadline)?;
     if !opts.refresh
         && let Some(t) = cache.as_ref().and_then(hit)
     {
@@ -514,6 +511,24 @@ fn user_token(profile: &Profile, opts: &Options, credentials: &mut Credentials) 
     )
 }
 
+/// The profile's lock for a user's token: in `home`, else in the cache directory even with
+/// `cache = false` (a lock file holds no data). A refresh token that rotates must be used by
+/// one process at a time, or a second one spends the token the first just replaced and the
+/// server revokes them both; so must a login.
+fn user_lock(
+    profile: &Profile,
+    home: Option<&Cache>,
+    deadline: Instant,
+) -> Result<Option<crate::cache::Lock>> {
+    match home {
+        Some(c) => c.lock(&profile.name, deadline),
+        None => match Cache::open() {
+            Some(c) => c.lock(&profile.name, deadline),
+            None => Ok(None),
+        },
+    }
+}
+
 /// The login itself, the profile's lock held by the caller; the tokens kept.
 fn run_login(
     profile: &Profile,
@@ -550,10 +565,7 @@ pub fn login_command(
     let deadline = Instant::now() + Duration::from_secs(timeout);
     let cache = if profile.cache { Cache::open() } else { None };
     let identity = Identity::of(profile);
-    let lock = match &cache {
-        Some(c) => c.lock(&profile.name, deadline)?,
-        None => None,
-    };
+    let lock = user_lock(profile, cache.as_ref(), deadline)?;
     // Only a login that finished while this one waited for the lock counts: one run right
     // after another (in the same second) logs in again, as asked.
     let waited = lock.as_ref().is_some_and(|l| l.waited());
@@ -590,10 +602,7 @@ pub fn logout_command(
     credentials.bound(deadline);
     let cache = if profile.cache { Cache::open() } else { None };
     let identity = Identity::of(profile);
-    let _lock = match &cache {
-        Some(c) => c.lock(&profile.name, deadline)?,
-        None => None,
-    };
+    let _lock = user_lock(profile, cache.as_ref(), deadline)?;
     // One bound to another identity is forgotten below, never sent to this profile's server.
     let refresh = store::load(profile, cache.as_ref(), &identity)
         .ok()

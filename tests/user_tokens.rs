@@ -1504,3 +1504,43 @@ fn a_keyring_refresh_token_is_never_sent_once_the_profile_changes_identity() {
     env.run(&["logout", &profile]).ok();
     assert_no_flow_secret_leaked(&env, &server, &[login, get, relogin, after], None);
 }
+
+#[test]
+#[ignore = "needs node, npm ci and the Secret Service session of tests/run.sh"]
+fn with_cache_false_parallel_gets_still_refresh_one_at_a_time() {
+    // No access token is cached, so every get refreshes; the server rotates the refresh token
+    // on every use and refuses (and revokes) a spent one: only the profile's lock, taken in the
+    // cache directory even with cache = false, keeps the 8 from spending the same token.
+    let server = UserServer::start(600);
+    let profile = unique("ut-nocache");
+    let mut env = user_env(&server, &profile, "authorization_code", "cache = false\n");
+    env.with_secret_service();
+    set_browser(&mut env, &[]);
+    let login = browser_login(&env, &profile, &[]);
+    let outs: Vec<Out> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| env.run(&["get", &profile])))
+            .collect();
+        runs.into_iter().map(|r| r.join().expect("get")).collect()
+    });
+    for out in &outs {
+        assert_eq!(out.code, 0, "{out}");
+    }
+    assert_eq!(
+        server.token_requests("refresh_token"),
+        (8, 0),
+        "8 refreshes, one after another, none refused: {:?}",
+        server.stats()
+    );
+    let last = server.latest_refresh_token();
+    assert_eq!(
+        secret_tool_lookup(&format!("{profile}/refresh_token")).as_deref(),
+        Some(last.as_str()),
+        "the last rotated refresh token is the one stored"
+    );
+    assert!(server.is_active(&last));
+    let mut all = vec![login];
+    all.extend(outs);
+    env.run(&["logout", &profile]).ok();
+    assert_no_flow_secret_leaked(&env, &server, &all, None);
+}
