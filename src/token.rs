@@ -305,34 +305,39 @@ fn attempt(
     let secrets = credentials.load(&needs)?;
     let mut client: Option<Client> = None;
     let mut nonce: Option<String> = None;
-    let (req, reply, now) = loop {
+    let (req, reply) = loop {
         let random = |what| {
             jws::random().map_err(|e: jws::KeyError| Failure::internal(format!("{what}: {e}")))
         };
-        let inputs = Inputs {
-            secrets,
-            signing_key: gathered.signing_key.as_ref(),
-            thumbprints: gathered.thumbprints.as_ref(),
-            identity_token: gathered.identity_token.as_ref(),
-            service_account: gathered.service_account.as_ref(),
-            now: time::now_unix(),
-            nonce: random("jti")?,
-            dpop: match dpop {
-                Some(key) => Some(DpopInput {
-                    key,
-                    nonce: nonce.as_deref(),
-                    jti: random("DPoP jti")?,
-                }),
-                None => None,
-            },
+        // Built again for every retry: a fresh `jti` in the assertion and the DPoP proof each
+        // time (README "Network behaviour").
+        let mut build = || {
+            let inputs = Inputs {
+                secrets,
+                signing_key: gathered.signing_key.as_ref(),
+                thumbprints: gathered.thumbprints.as_ref(),
+                identity_token: gathered.identity_token.as_ref(),
+                service_account: gathered.service_account.as_ref(),
+                now: time::now_unix(),
+                nonce: random("jti")?,
+                dpop: match dpop {
+                    Some(key) => Some(DpopInput {
+                        key,
+                        nonce: nonce.as_deref(),
+                        jti: random("DPoP jti")?,
+                    }),
+                    None => None,
+                },
+            };
+            let req = profile.provider.build(&target.settings, grant, &inputs)?;
+            // The secrets and inputs were registered with the redactor when they were read, a
+            // signed assertion and a DPoP proof now, the refresh token when it was cached.
+            // Whatever the server echoes back is cleaned before it is shown.
+            for value in &req.sensitive {
+                redact::register_jws(value);
+            }
+            Ok(req)
         };
-        let req = profile.provider.build(&target.settings, grant, &inputs)?;
-        // The secrets and inputs were registered with the redactor when they were read, a
-        // signed assertion and a DPoP proof now, the refresh token when it was cached.
-        // Whatever the server echoes back is cleaned before it is shown.
-        for value in &req.sensitive {
-            redact::register_jws(value);
-        }
         let client = match client.take() {
             Some(c) => client.insert(c),
             None => client.insert(Client::to(
@@ -342,7 +347,7 @@ fn attempt(
                 gathered.client_identity.as_ref(),
             )?),
         };
-        let reply = client.send(&req, deadline, &response::describe)?;
+        let (reply, req) = client.send(&mut build, deadline, &response::describe)?;
         // RFC 9449 §8: a server that wants a nonce in the proof says so with its first answer;
         // the request is made again, once, with it.
         match (dpop, nonce.is_none(), asks_for_nonce(&reply)) {
@@ -350,9 +355,10 @@ fn attempt(
                 vlog!("dpop: the server asked for a nonce; sending the request again with it");
                 nonce = Some(n);
             }
-            _ => break (req, reply, inputs.now),
+            _ => break (req, reply),
         }
     };
+    let now = time::now_unix();
     let moved = gathered.endpoint.is_some() && matches!(reply.status, 404 | 405 | 410);
     match response::interpret(&target, &reply, &req, now) {
         Ok(token) => Ok(Attempt::Done(token)),

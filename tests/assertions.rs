@@ -761,3 +761,35 @@ fn a_private_key_comes_from_a_command_and_a_hit_runs_nothing() {
         "{status}"
     );
 }
+
+#[test]
+fn a_retry_after_a_server_error_carries_a_new_assertion() {
+    // The server records the first assertion's jti, then fails with 503: a retry that sent the
+    // same assertion again is refused as a replay (RFC 7523 §3), as a real server would.
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen_in = seen.clone();
+    let server = Server::start(move |req: &Request| {
+        let assertion = req.form_value("client_assertion").unwrap_or_default();
+        let (_, c) = jwt::decode(&assertion);
+        let jti = c["jti"].as_str().unwrap_or("").to_string();
+        let mut seen = seen_in.lock().expect("lock");
+        let replay = seen.contains(&jti);
+        seen.push(jti);
+        if replay {
+            return oauth_error(401, "invalid_client", "jti reused");
+        }
+        if seen.len() == 1 {
+            return Action::Respond(Response::json(
+                503,
+                json!({"error": "temporarily_unavailable"}),
+            ));
+        }
+        token(seen.len())
+    });
+    let (env, _) = keyed_env(&server, RSA_A, 0o600, "");
+    assert_eq!(env.run(&["get", "p"]).ok(), "at-2\n");
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|j| j.len() == 22), "{seen:?}");
+    assert_ne!(seen[0], seen[1], "the retry sent the same assertion");
+}

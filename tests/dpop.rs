@@ -19,6 +19,7 @@ fn mode(nonce: Option<&'static str>) -> TokenServerMode {
         nonce,
         always_nonce: false,
         token_type: "DPoP",
+        fail_once: false,
     }
 }
 
@@ -496,4 +497,19 @@ fn a_dpop_hit_reads_no_secret_and_touches_no_network() {
         );
     }
     assert_eq!(ts.server.count(), 1);
+}
+
+#[test]
+fn a_retry_after_a_server_error_carries_a_new_proof() {
+    // The server records the first proof's jti and answers 503: resending that proof would be
+    // refused as a replay (RFC 9449 §11.1).
+    let ts = TokenServer::start(TokenServerMode {
+        fail_once: true,
+        ..mode(None)
+    });
+    let env = env_for(&ts, None);
+    let out = env.run(&["get", "p"]);
+    assert!(out.ok().starts_with("dpop-at-1-"), "{out}");
+    assert_eq!(ts.server.count(), 2);
+    assert_eq!(*ts.refusals.lock().expect("lock"), Vec::<String>::new());
 }

@@ -137,7 +137,55 @@ struct Outgoing<'a> {
     method: &'static str,
     headers: &'a [Header],
     body: &'a [u8],
+    label: &'a str,
+}
+
+/// What an exchange sends on each of its attempts.
+trait Attempts {
+    /// The request of attempt `n` (from 1).
+    fn request(&mut self, n: u32) -> Result<Outgoing<'_>>;
+}
+
+/// The same request on every attempt.
+struct Same<'a> {
+    method: &'static str,
+    headers: &'a [Header],
+    body: &'a [u8],
     label: String,
+}
+
+impl Attempts for Same<'_> {
+    fn request(&mut self, _: u32) -> Result<Outgoing<'_>> {
+        Ok(Outgoing {
+            method: self.method,
+            headers: self.headers,
+            body: self.body,
+            label: &self.label,
+        })
+    }
+}
+
+/// A token request built again for every retry, so that no signed value in it (a client
+/// assertion's or a DPoP proof's `jti`) is ever sent twice: a server that saw the first try may
+/// have recorded it (RFC 7523 §3, RFC 9449 §11.1).
+struct Fresh<'b> {
+    build: &'b mut dyn FnMut() -> Result<TokenRequest>,
+    current: TokenRequest,
+    label: String,
+}
+
+impl Attempts for Fresh<'_> {
+    fn request(&mut self, n: u32) -> Result<Outgoing<'_>> {
+        if n > 1 {
+            self.current = (self.build)()?;
+        }
+        Ok(Outgoing {
+            method: "POST",
+            headers: &self.current.headers,
+            body: &self.current.body,
+            label: &self.label,
+        })
+    }
 }
 
 /// The way to one URL: the route (with the proxy that applies), the TLS configuration, and
@@ -228,43 +276,46 @@ impl Client {
         })
     }
 
-    /// POST `req`, retrying as README "Network behaviour" says, until a final answer or
-    /// `deadline`. A retryable status that is still failing after the last attempt becomes a
-    /// network error whose text ends with `describe(reply)`.
+    /// POST the request made by `build`, retrying as README "Network behaviour" says until a
+    /// final answer or `deadline`, with the request made again for every retry; returns the
+    /// reply and the request that got it. A retryable status that is still failing after the
+    /// last attempt becomes a network error whose text ends with `describe(reply)`.
     pub fn send(
         &self,
-        req: &TokenRequest,
+        build: &mut dyn FnMut() -> Result<TokenRequest>,
         deadline: Instant,
         describe: &dyn Fn(&Reply) -> String,
-    ) -> Result<Reply> {
-        let out = Outgoing {
-            method: "POST",
-            headers: &req.headers,
-            body: &req.body,
-            label: format!("{} grant", req.grant),
+    ) -> Result<(Reply, TokenRequest)> {
+        let current = build()?;
+        let mut fresh = Fresh {
+            label: format!("{} grant", current.grant),
+            build,
+            current,
         };
-        self.exchange(&out, deadline, describe)
+        let reply = self.exchange(&mut fresh, deadline, describe)?;
+        Ok((reply, fresh.current))
     }
 
-    /// GET the client's URL with `headers`, with the same retries and limits as [`Client::send`].
+    /// GET the client's URL with `headers`, with the same retries and limits as [`Client::send`]
+    /// (the same request each time).
     pub fn get(
         &self,
         headers: &[Header],
         deadline: Instant,
         describe: &dyn Fn(&Reply) -> String,
     ) -> Result<Reply> {
-        let out = Outgoing {
+        let mut same = Same {
             method: "GET",
             headers,
             body: &[],
             label: self.purpose.request().to_string(),
         };
-        self.exchange(&out, deadline, describe)
+        self.exchange(&mut same, deadline, describe)
     }
 
     fn exchange(
         &self,
-        req: &Outgoing,
+        attempts: &mut dyn Attempts,
         deadline: Instant,
         describe: &dyn Fn(&Reply) -> String,
     ) -> Result<Reply> {
@@ -275,6 +326,7 @@ impl Client {
             if remaining.is_zero() {
                 return Err(self.out_of_time(attempt - 1, "no time left"));
             }
+            let req = attempts.request(attempt)?;
             let started = Instant::now();
             // `-v`: one line per attempt, what came of it and how long it took.
             let log = |outcome: &dyn Fn(u128) -> String| {
@@ -287,7 +339,7 @@ impl Client {
                     outcome(started.elapsed().as_millis())
                 )
             };
-            let (last, hint, wait) = match self.attempt(req, deadline) {
+            let (last, hint, wait) = match self.attempt(&req, deadline) {
                 Ok(reply) => {
                     log(&|ms| format!("-> HTTP {} in {ms} ms", reply.status));
                     if !retry::retryable_status(reply.status) {

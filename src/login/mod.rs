@@ -114,30 +114,33 @@ impl<'a, 'c> Session<'a, 'c> {
             jws::random().map_err(|e: jws::KeyError| Failure::internal(format!("{what}: {e}")))
         };
         let g = &self.gathered;
-        let inputs = Inputs {
-            secrets,
-            signing_key: g.signing_key.as_ref(),
-            thumbprints: g.thumbprints.as_ref(),
-            identity_token: g.identity_token.as_ref(),
-            service_account: g.service_account.as_ref(),
-            now: time::now_unix(),
-            nonce: random("jti")?,
-            dpop: None,
+        let target = &self.target;
+        let provider = &self.profile.provider;
+        // Built again for every retry, with a fresh `jti` (README "Network behaviour").
+        let mut build = || {
+            let inputs = Inputs {
+                secrets,
+                signing_key: g.signing_key.as_ref(),
+                thumbprints: g.thumbprints.as_ref(),
+                identity_token: g.identity_token.as_ref(),
+                service_account: g.service_account.as_ref(),
+                now: time::now_unix(),
+                nonce: random("jti")?,
+                dpop: None,
+            };
+            let req = provider.build(&target.settings, grant, &inputs)?;
+            for value in &req.sensitive {
+                redact::register_jws(value);
+            }
+            Ok(req)
         };
-        let req = self
-            .profile
-            .provider
-            .build(&self.target.settings, grant, &inputs)?;
-        for value in &req.sensitive {
-            redact::register_jws(value);
-        }
         let client = Client::to(
-            &self.target.trust(),
+            &target.trust(),
             endpoint,
             purpose,
             g.client_identity.as_ref(),
         )?;
-        let reply = client.send(&req, self.deadline, &response::describe)?;
+        let (reply, req) = client.send(&mut build, self.deadline, &response::describe)?;
         Ok((reply, req))
     }
 

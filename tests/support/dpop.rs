@@ -3,6 +3,7 @@
 //! with a valid proof for that very request and the token's key (§7).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine;
@@ -255,6 +256,9 @@ pub struct TokenServerMode {
     /// Ask for a nonce on every request, even one that has it (a broken server).
     pub always_nonce: bool,
     pub token_type: &'static str,
+    /// Answer the first request whose proof verifies (its `jti` now recorded) with a 503: a
+    /// retry must carry a new proof.
+    pub fail_once: bool,
 }
 
 impl TokenServer {
@@ -265,6 +269,7 @@ impl TokenServer {
         let port: Arc<OnceLock<u16>> = Arc::new(OnceLock::new());
         let (i2, r2, p2) = (issued.clone(), refusals.clone(), port.clone());
         let counter = Arc::new(Mutex::new(0u32));
+        let failed = AtomicBool::new(true);
         let server = Server::start(move |req: &Request| {
             let url = format!("http://127.0.0.1:{}/token", p2.get().copied().unwrap_or(0));
             let proof = req.header("dpop").unwrap_or("");
@@ -302,6 +307,9 @@ impl TokenServer {
                 nonce: mode.nonce,
             };
             match verify(proof, &e, &seen) {
+                Ok(_) if mode.fail_once && failed.swap(false, Ordering::SeqCst) => Action::Respond(
+                    Response::json(503, json!({"error": "temporarily_unavailable"})),
+                ),
                 Ok(jkt) => {
                     let mut c = counter.lock().expect("lock");
                     *c += 1;
