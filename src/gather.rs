@@ -23,7 +23,9 @@ use crate::http::{Client, ClientIdentity, Purpose, Reply};
 use crate::jws::{self, Alg, KeyDer, SigningKey};
 use crate::log::vlog;
 use crate::perms::{self, Exposure, Rule};
-use crate::provider::{Discovery, Grant, Input, KeyFrom, Metadata, ServiceAccount, TokenSource};
+use crate::provider::{
+    Discovery, DpopInput, Grant, Input, Inputs, KeyFrom, Metadata, ServiceAccount, TokenSource,
+};
 use crate::request::Header;
 use crate::secret::Secret;
 use crate::{redact, response, time};
@@ -49,6 +51,28 @@ pub struct Gathered {
     /// The whole discovery document, when there was one (a user's grant needs its other
     /// endpoints).
     pub metadata: Option<Metadata>,
+}
+
+impl Gathered {
+    /// What a provider builds one token request from: these inputs, the run's secrets, the
+    /// time now, a fresh `nonce` for a JWT's `jti`, and the DPoP key with the server's nonce.
+    pub fn inputs<'a>(
+        &'a self,
+        secrets: &'a std::collections::BTreeMap<crate::secret::Field, Secret>,
+        nonce: [u8; 16],
+        dpop: Option<DpopInput<'a>>,
+    ) -> Inputs<'a> {
+        Inputs {
+            secrets,
+            signing_key: self.signing_key.as_ref(),
+            thumbprints: self.thumbprints.as_ref(),
+            identity_token: self.identity_token.as_ref(),
+            service_account: self.service_account.as_ref(),
+            now: time::now_unix(),
+            nonce,
+            dpop,
+        }
+    }
 }
 
 /// Whether discovery may use the document kept in the cache (README "Discovery").

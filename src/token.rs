@@ -24,7 +24,7 @@ use crate::log::vlog;
 use crate::login::store::{self, Place};
 use crate::login::{self, LoginOptions, Refreshed, Session};
 use crate::oauth::TokenResponse;
-use crate::provider::{DpopInput, Grant, Inputs};
+use crate::provider::{DpopInput, Grant};
 use crate::{jws, redact, response, time};
 
 /// The flags shared by `get`, `header` and `exec`.
@@ -312,23 +312,15 @@ fn attempt(
         // Built again for every retry: a fresh `jti` in the assertion and the DPoP proof each
         // time (README "Network behaviour").
         let mut build = || {
-            let inputs = Inputs {
-                secrets,
-                signing_key: gathered.signing_key.as_ref(),
-                thumbprints: gathered.thumbprints.as_ref(),
-                identity_token: gathered.identity_token.as_ref(),
-                service_account: gathered.service_account.as_ref(),
-                now: time::now_unix(),
-                nonce: random("jti")?,
-                dpop: match dpop {
-                    Some(key) => Some(DpopInput {
-                        key,
-                        nonce: nonce.as_deref(),
-                        jti: random("DPoP jti")?,
-                    }),
-                    None => None,
-                },
+            let dpop = match dpop {
+                Some(key) => Some(DpopInput {
+                    key,
+                    nonce: nonce.as_deref(),
+                    jti: random("DPoP jti")?,
+                }),
+                None => None,
             };
+            let inputs = gathered.inputs(secrets, random("jti")?, dpop);
             let req = profile.provider.build(&target.settings, grant, &inputs)?;
             // The secrets and inputs were registered with the redactor when they were read, a
             // signed assertion and a DPoP proof now, the refresh token when it was cached.

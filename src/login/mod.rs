@@ -24,7 +24,7 @@ use crate::gather::{self, Discover, Gathered};
 use crate::http::{Client, Purpose, Reply};
 use crate::log::vlog;
 use crate::oauth::{self, TokenResponse};
-use crate::provider::{Grant, Inputs, UserGrant, UserGrantKind};
+use crate::provider::{Grant, UserGrant, UserGrantKind};
 use crate::request::TokenRequest;
 use crate::{jws, redact, response, time};
 
@@ -118,16 +118,7 @@ impl<'a, 'c> Session<'a, 'c> {
         let provider = &self.profile.provider;
         // Built again for every retry, with a fresh `jti` (README "Network behaviour").
         let mut build = || {
-            let inputs = Inputs {
-                secrets,
-                signing_key: g.signing_key.as_ref(),
-                thumbprints: g.thumbprints.as_ref(),
-                identity_token: g.identity_token.as_ref(),
-                service_account: g.service_account.as_ref(),
-                now: time::now_unix(),
-                nonce: random("jti")?,
-                dpop: None,
-            };
+            let inputs = g.inputs(secrets, random("jti")?, None);
             let req = provider.build(&target.settings, grant, &inputs)?;
             for value in &req.sensitive {
                 redact::register_jws(value);
