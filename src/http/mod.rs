@@ -5,6 +5,7 @@
 //! and the retry loop around it (README "Network behaviour"). `doctor` runs the same steps one
 //! at a time ([`probe`]).
 
+mod attempts;
 mod failure;
 pub mod loopback;
 pub mod probe;
@@ -22,6 +23,7 @@ use crate::error::{Failure, Result};
 use crate::log::vlog;
 use crate::request::{Header, TokenRequest};
 use crate::{proxy, retry, time};
+use attempts::{Attempts, Fresh, Outgoing, Same};
 
 pub use failure::too_large;
 pub use tls::{ClientIdentity, check_ca_file, pem_certs};
@@ -130,62 +132,6 @@ struct Via {
     shown: String,
     var: String,
     has_credentials: bool,
-}
-
-/// One request: its method, headers and body, and what it is for `-v`.
-struct Outgoing<'a> {
-    method: &'static str,
-    headers: &'a [Header],
-    body: &'a [u8],
-    label: &'a str,
-}
-
-/// What an exchange sends on each of its attempts.
-trait Attempts {
-    /// The request of attempt `n` (from 1).
-    fn request(&mut self, n: u32) -> Result<Outgoing<'_>>;
-}
-
-/// The same request on every attempt.
-struct Same<'a> {
-    method: &'static str,
-    headers: &'a [Header],
-    body: &'a [u8],
-    label: String,
-}
-
-impl Attempts for Same<'_> {
-    fn request(&mut self, _: u32) -> Result<Outgoing<'_>> {
-        Ok(Outgoing {
-            method: self.method,
-            headers: self.headers,
-            body: self.body,
-            label: &self.label,
-        })
-    }
-}
-
-/// A token request built again for every retry, so that no signed value in it (a client
-/// assertion's or a DPoP proof's `jti`) is ever sent twice: a server that saw the first try may
-/// have recorded it (RFC 7523 §3, RFC 9449 §11.1).
-struct Fresh<'b> {
-    build: &'b mut dyn FnMut() -> Result<TokenRequest>,
-    current: TokenRequest,
-    label: String,
-}
-
-impl Attempts for Fresh<'_> {
-    fn request(&mut self, n: u32) -> Result<Outgoing<'_>> {
-        if n > 1 {
-            self.current = (self.build)()?;
-        }
-        Ok(Outgoing {
-            method: "POST",
-            headers: &self.current.headers,
-            body: &self.current.body,
-            label: &self.label,
-        })
-    }
 }
 
 /// The way to one URL: the route (with the proxy that applies), the TLS configuration, and
