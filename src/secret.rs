@@ -145,6 +145,19 @@ pub fn is_secret_variable(name: &str) -> bool {
     })
 }
 
+/// The variables of this process's environment that hold, or may hold, a secret: every
+/// `TOKFETCH_<PROFILE>_<FIELD>` and every variable in `named` (what the profiles' `*_env` keys
+/// name). `exec`'s command and a started browser see none of them (README "Security model").
+pub fn secret_vars(named: &std::collections::BTreeSet<String>) -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            name.to_str()
+                .is_some_and(|n| is_secret_variable(n) || named.contains(n))
+        })
+        .collect()
+}
+
 /// `TOKFETCH_<PROFILE>_<FIELD>`, the profile upper-cased with anything outside `[A-Z0-9]` as `_`.
 pub fn conventional_env(profile: &str, field: Field) -> String {
     let mangled: String = profile

@@ -2,7 +2,6 @@
 //! command line where `ps` would show it. On Unix tokfetch replaces itself with the command, so
 //! signals and the exit status are the command's own.
 
-use std::ffi::OsString;
 use std::process::{Command, ExitCode};
 
 use crate::cli::ExecArgs;
@@ -44,7 +43,7 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let mut cmd = Command::new(program);
     // The command gets the token, not a secret: not the ones this profile's token was obtained
     // with, nor any other profile's (README "Security model").
-    for var in secret_vars(config, std::env::vars_os().map(|(k, _)| k)) {
+    for var in crate::secret::secret_vars(&config.secret_env_vars) {
         cmd.env_remove(var);
     }
     cmd.args(rest).env(&args.env, token.access_token.as_str());
@@ -61,18 +60,6 @@ pub fn exec(config: &Config, args: ExecArgs) -> anyhow::Result<ExitCode> {
         args.env
     );
     run(cmd, &program.to_string_lossy())
-}
-
-/// The variables of `env` that hold, or may hold, a secret of any profile: every
-/// `TOKFETCH_*_<FIELD>` and every variable a profile's `*_env` key names.
-fn secret_vars(config: &Config, env: impl Iterator<Item = OsString>) -> Vec<OsString> {
-    env.filter(|name| {
-        let Some(name) = name.to_str() else {
-            return false;
-        };
-        crate::secret::is_secret_variable(name) || config.secret_env_vars.contains(name)
-    })
-    .collect()
 }
 
 #[cfg(unix)]

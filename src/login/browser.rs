@@ -53,12 +53,8 @@ pub fn open(url: &str, withhold: &BTreeSet<String>) -> bool {
             continue;
         };
         let mut cmd = command(program, args);
-        for (name, _) in std::env::vars_os() {
-            if let Some(n) = name.to_str()
-                && (crate::secret::is_secret_variable(n) || withhold.contains(n))
-            {
-                cmd.env_remove(&name);
-            }
+        for name in crate::secret::secret_vars(withhold) {
+            cmd.env_remove(name);
         }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
