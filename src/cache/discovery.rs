@@ -27,11 +27,8 @@ struct DiscoveryOnDisk {
 
 impl Cache {
     fn metadata_file(&self, issuer: &str) -> PathBuf {
-        let digest = ring::digest::digest(&ring::digest::SHA256, issuer.as_bytes());
-        let name: String = digest.as_ref()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        // The first 16 bytes of the digest: 32 hex digits.
+        let name = &super::sha256_hex(issuer.as_bytes())[..32];
         self.dir.join(format!("{name}{DISCOVERY_SUFFIX}"))
     }
 

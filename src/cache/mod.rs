@@ -52,12 +52,7 @@ impl Identity {
     /// the cache file (a user's refresh token in the keyring) is bound to, so that it is
     /// never sent once the profile's issuer, token URL, client, scope or params change.
     pub fn digest(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        ring::digest::digest(&ring::digest::SHA256, &json)
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        sha256_hex(&serde_json::to_vec(self).unwrap_or_default())
     }
 
     /// The profile's identity. What the provider adds ([`Provider::identity`]) is stored the way
@@ -134,13 +129,18 @@ fn subject_digest(source: &TokenSource) -> String {
         }
     };
     match material.filter(|m| !m.is_empty()) {
-        Some(m) => ring::digest::digest(&ring::digest::SHA256, m.as_bytes())
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        Some(m) => sha256_hex(m.as_bytes()),
         None => "unavailable".to_string(),
     }
+}
+
+/// SHA-256 of `bytes`, in lower-case hex: how the cache names and keys what it must not store.
+fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A cached token.
